@@ -1,0 +1,5 @@
+"""Allow ``python -m watercooler``."""
+
+from watercooler.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""The ``check`` job: read the sources, build the timeline and classify a range of days.
+
+Everything it needs arrives as arguments (settings, sources, ``now``), so the same
+function serves the CLI, the demo, the tests and, later, the daemon's poll loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from watercooler.classify import Classification, classify
+from watercooler.settings import Settings, SourceSettings
+from watercooler.sources import CalendarSource, open_source
+from watercooler.timebox import DateRange
+from watercooler.timeline import Window, read_timeline
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What ``check`` found: the moment it looked, the days and the social events."""
+
+    now: datetime
+    timezone: str
+    days: DateRange
+    classification: Classification
+    nudges: list[dict[str, Any]] = field(default_factory=list)
+
+
+def day_range(now: datetime, days_back: int, days_ahead: int) -> DateRange:
+    """Whole local days from ``now``'s date minus ``days_back`` to plus ``days_ahead``."""
+    today = now.date()
+    return DateRange(today - timedelta(days=days_back), today + timedelta(days=days_ahead))
+
+
+def open_sources(settings: Settings, overrides: Sequence[str] = ()) -> list[CalendarSource]:
+    """Return the configured sources, or the ``--source`` overrides in their place.
+
+    An override URL takes its credentials from the configured source with the same URL.
+    """
+    configured = {source.url.strip(): source for source in settings.sources}
+    chosen = (
+        [configured.get(url.strip()) or SourceSettings(url=url) for url in overrides]
+        if overrides
+        else list(settings.sources)
+    )
+    cache_dir = settings.resolved_state_dir() / "cache"
+    return [open_source(source, cache_dir=cache_dir) for source in chosen]
+
+
+def run_check(
+    settings: Settings,
+    sources: Sequence[CalendarSource],
+    now: datetime,
+    days_back: int = 7,
+    days_ahead: int = 7,
+) -> CheckResult:
+    """Read every source and classify the days around ``now`` (in the user's zone)."""
+    zone = settings.zone
+    local_now = now.astimezone(zone)
+    days = day_range(local_now, days_back, days_ahead)
+    start, end = days.bounds(zone)
+    window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
+    occurrences = read_timeline(sources, window)
+    classification = classify(occurrences, days.days(), settings)
+    return CheckResult(
+        now=local_now,
+        timezone=zone_name(settings),
+        days=days,
+        classification=classification,
+    )
+
+
+def zone_name(settings: Settings) -> str:
+    """The user's zone as an IANA name."""
+    return settings.timezone or str(getattr(settings.zone, "key", settings.zone))
+
+
+def sample_calendar_path() -> Path:
+    """The bundled sample calendar: inside the wheel, or in a source checkout."""
+    from importlib.resources import files
+
+    packaged = Path(str(files("watercooler") / "data" / "sample-calendar.ics"))
+    if packaged.exists():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "config" / "sample-calendar.ics"

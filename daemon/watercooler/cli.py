@@ -1,0 +1,196 @@
+"""The ``watercooler`` command line and its one error boundary.
+
+Every user-caused error becomes one line on stderr and exit code 2; the traceback is only
+shown with ``--debug``. The clock is read here, at the edge, and passed inward.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from watercooler import __version__
+from watercooler.check import CheckResult, open_sources, run_check, sample_calendar_path
+from watercooler.errors import ConfigError, WatercoolerError
+from watercooler.render import to_json, to_text
+from watercooler.settings import Settings, load_settings
+from watercooler.sources import CalendarSource
+from watercooler.sources.files import IcsFileSource
+
+log = logging.getLogger("watercooler")
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+DEMO_NOW = "2026-03-11T09:00:00+01:00"
+DEMO_SETTINGS = {"timezone": "Europe/Berlin", "me": ["ana@example.com"]}
+MAX_DAYS = 3660
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(debug=args.debug)
+    try:
+        return int(args.handler(args))
+    except WatercoolerError as error:
+        if args.debug:
+            log.exception("failed")
+        print(f"watercooler: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the one boundary that turns bugs into one line too
+        if args.debug:
+            raise
+        print(
+            f"watercooler: error: unexpected {type(error).__name__}: {error} "
+            "(run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, metavar="FILE", help="config file (TOML)")
+    common.add_argument("--debug", action="store_true", help="verbose logs and tracebacks")
+    parser = argparse.ArgumentParser(
+        prog="watercooler",
+        description="Reads your work calendar and nudges you toward small social encounters.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"watercooler {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="classify lunches and social events around a date; sends nothing",
+        description="Read the calendars and print, for each day, how lunch went and what "
+        "became of each social event. Sends nothing and records nothing.",
+    )
+    check.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="URL_OR_PATH",
+        help="read this calendar instead of the configured ones (.ics file, vdir folder, "
+        "webcal:// or .ics feed URL); repeatable",
+    )
+    _add_view_options(check)
+    check.set_defaults(handler=_check)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="run check on the bundled sample calendar",
+        description="Run check on the bundled two-week sample calendar at a fixed moment, "
+        "so the output is the same on every machine.",
+    )
+    _add_view_options(demo, now_default=DEMO_NOW)
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _add_view_options(parser: argparse.ArgumentParser, now_default: str | None = None) -> None:
+    parser.add_argument(
+        "--now",
+        default=now_default,
+        metavar="ISO8601",
+        help="the moment to look from (default: now); without an offset, your local time",
+    )
+    parser.add_argument("--days-back", type=_days, default=7, metavar="N", help="default 7")
+    parser.add_argument("--days-ahead", type=_days, default=7, metavar="N", help="default 7")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--colour",
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in text output (auto: on a terminal, unless NO_COLOR is set)",
+    )
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DAYS}")
+    return value
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    sources = open_sources(settings, args.source)
+    if not sources:
+        raise ConfigError(
+            "no calendar to read: add a [[sources]] entry to the config or pass --source"
+        )
+    return _print(args, settings, sources)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = Settings.model_validate(DEMO_SETTINGS)
+    sources: list[CalendarSource] = [IcsFileSource(sample_calendar_path())]
+    return _print(args, settings, sources)
+
+
+def _print(args: argparse.Namespace, settings: Settings, sources: list[CalendarSource]) -> int:
+    now = parse_now(args.now, settings)
+    result: CheckResult = run_check(settings, sources, now, args.days_back, args.days_ahead)
+    if args.format == "json":
+        sys.stdout.write(to_json(result) + "\n")
+    else:
+        sys.stdout.write(to_text(result, colour=_use_colour(args.colour)))
+    return EXIT_OK
+
+
+def parse_now(text: str | None, settings: Settings) -> datetime:
+    """Return ``--now`` as an aware datetime; the current time when not given."""
+    if text is None:
+        return datetime.now(tz=settings.zone)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise WatercoolerError(
+            f"--now: not an ISO 8601 date or time: {text!r} (e.g. 2026-03-12T09:00:00+01:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.zone)
+    return moment
+
+
+def _use_colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"watercooler: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _configure_logging(*, debug: bool) -> None:
+    """Warnings to stderr, one line each; under systemd stderr is the journal."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    if not debug:
+        # icalendar warns when it guesses a vendor-prefixed TZID; the guess is what we want.
+        warnings.filterwarnings("ignore", module=r"icalendar(\.|$)")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+    else:
+        logging.captureWarnings(True)

@@ -1,0 +1,384 @@
+"""Parse raw iCalendar objects cheaply and reduce each event to a compact record.
+
+Two costs dominate reading a large calendar with icalendar: parsing the same VTIMEZONE
+block again in every object (CalDAV stores one object per event, each with its own copy),
+and keeping the parsed trees around. So VTIMEZONE blocks are cut out of the text before
+parsing, each distinct block is parsed once per process (icalendar then resolves its TZID
+from its cache), and every event is reduced to an :class:`EventInfo` of plain values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from functools import lru_cache
+from typing import Any
+
+from icalendar import Calendar, Component
+from icalendar.prop import vBroken, vDDDTypes
+from icalendar.timezone import tzp
+
+from watercooler.settings import normalize_address
+
+log = logging.getLogger(__name__)
+
+_VTIMEZONE_BLOCK = re.compile(
+    rb"^BEGIN:VTIMEZONE[ \t]*\r?\n.*?^END:VTIMEZONE[ \t]*(?:\r?\n|\Z)", re.IGNORECASE
+    | re.MULTILINE | re.DOTALL,
+)  # fmt: skip
+_OTHERS_DECLINED = frozenset({"DECLINED", "DELEGATED"})
+PARTSTATS = frozenset({"ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION", "DELEGATED"})
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """An ATTENDEE reduced to what classification needs."""
+
+    address: str
+    partstat: str
+    is_person: bool
+
+    @property
+    def declined(self) -> bool:
+        """Whether this attendee will not be there (DELEGATED passes the seat on)."""
+        return self.partstat in _OTHERS_DECLINED
+
+
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    """The facts of one VEVENT (a series master or one override), as plain values.
+
+    Shared by every occurrence the component produces, so a weekly series costs one record.
+    """
+
+    uid: str
+    summary: str
+    categories: tuple[str, ...]
+    status: str
+    transparent: bool
+    busy_status: str
+    organizer: str
+    organizer_partstat: str
+    attendees: tuple[Attendee, ...]
+    series_cancelled: bool
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether this occurrence, or the whole series it belongs to, is cancelled."""
+        return self.status == "CANCELLED" or self.series_cancelled
+
+
+class TimezoneRegistry:
+    """Cut VTIMEZONE blocks out of iCalendar text, parsing each distinct block once.
+
+    icalendar caches a zone defined by a VTIMEZONE under its TZID when it parses the
+    block, and resolves later TZID parameters from that cache, so the events parse the
+    same without their copies of the block. A block whose TZID is an IANA name is not
+    parsed at all: icalendar uses the IANA zone for it anyway. The cache is icalendar's
+    and process-wide: when two calendars define the same custom TZID differently, the
+    first wins. Zones are also kept under a loose key (case and white space folded) for
+    clients whose TZID parameter differs from their VTIMEZONE by a space.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+        self._loose: dict[str, tzinfo] = {}
+        self.origin = ""
+
+    def strip(self, data: bytes, origin: str = "") -> bytes:
+        """Return ``data`` without its VTIMEZONE blocks, registering each new one."""
+        if b"TIMEZONE" not in data and b"timezone" not in data.lower():
+            return data
+        self.origin = origin
+        return _VTIMEZONE_BLOCK.sub(self._register, data)
+
+    def loose_lookup(self, tzid: str) -> tzinfo | None:
+        """Return a registered zone whose TZID matches ignoring case and white space."""
+        return self._loose.get(_loose_key(tzid))
+
+    def _register(self, match: re.Match[bytes]) -> bytes:
+        block = match.group(0)
+        key = hashlib.blake2b(block, digest_size=16).digest()
+        if key in self._seen:
+            return b""
+        self._seen.add(key)
+        tzid = _block_tzid(block)
+        if tzid is not None and _is_iana(tzid.strip()):
+            return b""
+        wrapped = b"BEGIN:VCALENDAR\r\n" + block.rstrip(b"\r\n") + b"\r\nEND:VCALENDAR\r\n"
+        try:
+            for component in Calendar.from_ical(wrapped).walk("VTIMEZONE"):
+                zone = tzp.timezone(str(component["TZID"]))
+                if zone is not None:
+                    self._loose.setdefault(_loose_key(str(component["TZID"])), zone)
+        except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
+            log.warning(
+                "%s: time zone %s cannot be read (%s); its times are read in your zone",
+                self.origin or "calendar", repr(tzid) if tzid else "without TZID", error,
+            )  # fmt: skip
+        return b""
+
+
+_TZID_LINE = re.compile(rb"^TZID[;:](?:[^:\r\n]*:)?(.*?)\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+def _block_tzid(block: bytes) -> str | None:
+    unfolded = re.sub(rb"\r?\n[ \t]", b"", block)
+    found = _TZID_LINE.search(unfolded)
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
+@lru_cache(maxsize=1)
+def _iana_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _is_iana(name: str) -> bool:
+    return name in _iana_names()
+
+
+def _loose_key(tzid: str) -> str:
+    return "".join(tzid.split()).casefold()
+
+
+def parse_calendars(data: bytes, registry: TimezoneRegistry, origin: str = "") -> list[Component]:
+    """Given the text of an object, return its top-level components (usually VCALENDARs).
+
+    Raise ValueError when the text is not iCalendar at all.
+    """
+    stripped = registry.strip(data, origin)
+    return list(Calendar.from_ical(stripped, multiple=True))
+
+
+def event_groups(calendar: Component) -> Iterator[tuple[str, list[Component]]]:
+    """Yield the VEVENTs of a calendar grouped by UID: a master and its overrides.
+
+    Only VEVENTs count; VTODO, VJOURNAL and unknown components are ignored. An event
+    without a UID gets one from its position, so it is still read.
+    """
+    groups: dict[str, list[Component]] = {}
+    for index, component in enumerate(calendar.walk("VEVENT")):
+        uid = _text(component.get("UID")) or f"(no UID #{index + 1})"
+        groups.setdefault(uid, []).append(component)
+    yield from groups.items()
+
+
+def describe(component: Component, uid: str, *, series_cancelled: bool) -> EventInfo:
+    """Return the :class:`EventInfo` of one VEVENT."""
+    organizer = component.get("ORGANIZER")
+    return EventInfo(
+        uid=uid,
+        summary=_text(component.get("SUMMARY")),
+        categories=_categories(component.get("CATEGORIES")),
+        status=_text(component.get("STATUS")).strip().upper(),
+        transparent=_text(component.get("TRANSP")).strip().upper() == "TRANSPARENT",
+        busy_status=_busy_status(component),
+        organizer=normalize_address(_text(organizer)) if organizer is not None else "",
+        organizer_partstat=_param(organizer, "PARTSTAT").upper(),
+        attendees=tuple(_attendees(component.get("ATTENDEE"))),
+        series_cancelled=series_cancelled,
+    )
+
+
+def component_status(component: Component) -> str:
+    """Return the STATUS of a component in upper case, "" when absent."""
+    return _text(component.get("STATUS")).strip().upper()
+
+
+def broken_reason(component: Component) -> str | None:
+    """Return why a VEVENT cannot be placed on a timeline, or None if it can.
+
+    A component is broken when it has no usable start, ends before it starts, or carries
+    a recurrence rule that could not be parsed.
+    """
+    start = component.get("DTSTART")
+    if start is None:
+        return "no DTSTART"
+    if safe_dt(start) is None:
+        return f"DTSTART cannot be read ({_first(start)!s:.60})"
+    for name in ("DTEND", "DURATION", "RECURRENCE-ID"):
+        value = component.get(name)
+        if value is not None and safe_dt(value) is None:
+            return f"{name} cannot be read"
+    for rule in _as_list(component.get("RRULE")):
+        if isinstance(rule, vBroken) or not hasattr(rule, "to_ical"):
+            return "RRULE cannot be parsed"
+        if "FREQ" not in rule:
+            return "RRULE has no FREQ"
+    return _end_before_start(component)
+
+
+def _end_before_start(component: Component) -> str | None:
+    from watercooler.timebox import comparable
+
+    start = start_value(component)
+    end_prop = component.get("DTEND")
+    if end_prop is not None:
+        if comparable(end_prop.dt) < comparable(start):
+            return "DTEND is before DTSTART"
+        return None
+    duration = component.get("DURATION")
+    if duration is not None and duration.dt.total_seconds() < 0:
+        return "DURATION is negative"
+    return None
+
+
+def _busy_status(component: Component) -> str:
+    """Outlook's busy status: the actual one, else the organizer's intended one."""
+    for name in ("X-MICROSOFT-CDO-BUSYSTATUS", "X-MICROSOFT-CDO-INTENDEDSTATUS"):
+        value = _text(component.get(name)).strip().upper()
+        if value:
+            return value
+    return ""
+
+
+def _attendees(value: Any) -> Iterator[Attendee]:
+    for attendee in _as_list(value):
+        address = normalize_address(str(attendee))
+        if not address:
+            continue
+        cutype = _param(attendee, "CUTYPE").upper()
+        yield Attendee(
+            address=address,
+            partstat=_param(attendee, "PARTSTAT").upper(),
+            is_person=cutype not in ("RESOURCE", "ROOM"),
+        )
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    for item in _as_list(value):
+        cats = getattr(item, "cats", None)
+        if cats is not None:
+            names.extend(str(cat) for cat in cats)
+        else:
+            names.extend(part.strip() for part in str(item).split(","))
+    return tuple(name[:MAX_TEXT] for name in names if name)
+
+
+def _param(value: Any, name: str) -> str:
+    params = getattr(value, "params", None)
+    if not params:
+        return ""
+    found = params.get(name, "")
+    return str(found[0] if isinstance(found, list) and found else found).strip()
+
+
+def _text(value: Any) -> str:
+    """Return a property's text, the first one when a property is (wrongly) repeated."""
+    first = _first(value)
+    return "" if first is None else str(first)[:MAX_TEXT]
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def safe_dt(prop: Any) -> Any:
+    """Return a date/time property's value, None when it is absent or could not be parsed."""
+    if prop is None or isinstance(prop, vBroken | list):
+        return None
+    try:
+        return prop.dt
+    except Exception:  # noqa: BLE001 - icalendar raises its own error for broken values
+        return None
+
+
+def drop_broken_lists(component: Component) -> list[str]:
+    """Remove RDATE/EXDATE lines that could not be parsed; return their names.
+
+    One malformed date in a list should not cost the whole series.
+    """
+    dropped = []
+    for name in ("RDATE", "EXDATE"):
+        values = component.get(name)
+        if values is None:
+            continue
+        items = values if isinstance(values, list) else [values]
+        good = [item for item in items if not isinstance(item, vBroken) and _readable(item)]
+        if len(good) != len(items):
+            dropped.append(name)
+            component.pop(name)
+            for item in good:
+                component.add(name, item)
+    return dropped
+
+
+def _readable(item: Any) -> bool:
+    try:
+        return all(hasattr(entry, "dt") for entry in item.dts)
+    except Exception:  # noqa: BLE001 - icalendar raises its own error for broken values
+        return False
+
+
+def relocalize(component: Component, registry: TimezoneRegistry) -> set[str]:
+    """Give naive times with a TZID their zone by a loose TZID match; return TZIDs left unknown."""
+    unknown = set()
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"):
+        values = component.get(name)
+        for prop in values if isinstance(values, list) else [values]:
+            if prop is None or isinstance(prop, vBroken):
+                continue
+            tzid = _param(prop, "TZID")
+            if not tzid:
+                continue
+            zone = registry.loose_lookup(tzid)
+            for holder in getattr(prop, "dts", None) or [prop]:
+                value = safe_dt(holder)
+                if isinstance(value, datetime) and value.tzinfo is None:
+                    if zone is None:
+                        unknown.add(tzid)
+                    else:
+                        holder.dt = value.replace(tzinfo=zone)
+    return unknown
+
+
+_MISQUOTED = re.compile(r"^(?P<tzid>.+):(?P<value>\d{8}(?:T\d{6}Z?)?)$")
+
+
+def repair_misquoted_tzid(component: Component) -> list[str]:
+    """Recover times whose TZID quote swallowed the value (``TZID="Zone:20200609T090000"``).
+
+    Some Exchange exports close the quote after the value; the property then parses
+    empty. Return the names of the properties recovered.
+    """
+    repaired = []
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        prop = component.get(name)
+        if not isinstance(prop, vBroken) or str(prop).strip():
+            continue
+        found = _MISQUOTED.match(_param(prop, "TZID"))
+        if found is None:
+            continue
+        try:
+            value = vDDDTypes.from_ical(  # type: ignore[no-untyped-call]
+                found["value"], timezone=found["tzid"].strip()
+            )
+        except ValueError:
+            continue
+        component.pop(name)
+        component.add(name, value)
+        repaired.append(name)
+    return repaired
+
+
+def start_value(component: Component) -> date | datetime:
+    """The DTSTART of a component that :func:`broken_reason` accepted."""
+    value = safe_dt(component.get("DTSTART"))
+    if not isinstance(value, date):
+        raise ValueError("DTSTART is not a date or time")
+    return value

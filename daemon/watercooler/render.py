@@ -1,0 +1,143 @@
+"""Render a check result as the JSON contract or as a table a person reads.
+
+Event text comes from other people's calendars: in the terminal, control characters are
+replaced so a summary can never move the cursor or change colours.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+from watercooler.check import CheckResult
+from watercooler.classify import Lunch, SocialFacts, SocialStatus
+
+_LUNCH_COLOUR = {
+    Lunch.SOCIAL: "32",
+    Lunch.ALONE: "33",
+    Lunch.SKIPPED: "31",
+    Lunch.FREE: "36",
+    Lunch.OFF: "2",
+}
+_STATUS_COLOUR = {
+    SocialStatus.ACCEPTED: "32",
+    SocialStatus.TENTATIVE: "33",
+    SocialStatus.UNANSWERED: "33",
+    SocialStatus.CONFLICTED: "35",
+    SocialStatus.DECLINED: "31",
+    SocialStatus.CANCELLED: "2",
+}
+_LUNCH_HINT = {
+    Lunch.SOCIAL: "lunch with others",
+    Lunch.ALONE: "lunch alone",
+    Lunch.SKIPPED: "no room for lunch",
+    Lunch.FREE: "lunch slot free",
+    Lunch.OFF: "day off",
+}
+
+
+def to_json(result: CheckResult) -> str:
+    """The ``--format json`` document, exactly in DESIGN.md's shape."""
+    return json.dumps(to_document(result), ensure_ascii=False, indent=2)
+
+
+def to_document(result: CheckResult) -> dict[str, Any]:
+    """The check result as plain JSON-ready data."""
+    return {
+        "now": _iso(result.now),
+        "timezone": result.timezone,
+        "days": [
+            {"date": day.date.isoformat(), "lunch": str(day.lunch)}
+            for day in result.classification.days
+        ],
+        "social": [_social(item) for item in result.classification.social],
+        "nudges": list(result.nudges),
+    }
+
+
+def _social(item: SocialFacts) -> dict[str, str]:
+    occurrence = item.occurrence
+    return {
+        "uid": occurrence.info.uid,
+        "start": _iso(occurrence.start),
+        "end": _iso(occurrence.end),
+        "summary": occurrence.info.summary,
+        "status": str(item.status),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def to_text(result: CheckResult, *, colour: bool = False) -> str:
+    """A readable table: a row per day with its lunch, the social events under it."""
+    paint = _painter(colour)
+    today = result.now.date()
+    by_day: dict[date, list[SocialFacts]] = {}
+    for item in result.classification.social:
+        by_day.setdefault(item.occurrence.start.date(), []).append(item)
+    lines = [
+        paint("1", f"watercooler · {result.now:%a %d %b %Y %H:%M} {result.timezone}"),
+        paint("2", f"{result.days.first:%a %d %b} – {result.days.last:%a %d %b %Y}"),
+        "",
+    ]
+    for day in result.classification.days:
+        marker = paint("1", "  ◀ today") if day.date == today else ""
+        label = f"{day.lunch:<8}"
+        hint = paint("2", _LUNCH_HINT[day.lunch])
+        lines.append(
+            f"{day.date:%a %d %b}  {paint(_LUNCH_COLOUR[day.lunch], label)} {hint}{marker}"
+        )
+        for item in by_day.get(day.date, []):
+            lines.append(_social_line(item, paint))
+    lines.append("")
+    lines.extend(_summary(result, paint))
+    return "\n".join(lines) + "\n"
+
+
+def _social_line(item: SocialFacts, paint: Any) -> str:
+    occurrence = item.occurrence
+    when = (
+        "all day    " if occurrence.all_day else f"{occurrence.start:%H:%M}–{occurrence.end:%H:%M}"
+    )
+    status = paint(_STATUS_COLOUR[item.status], f"{item.status:<10}")
+    return f"            ☕ {when}  {status} {printable(occurrence.info.summary, 60)}"
+
+
+def _summary(result: CheckResult, paint: Any) -> list[str]:
+    lunches = Counter(day.lunch for day in result.classification.days)
+    statuses = Counter(item.status for item in result.classification.social)
+    lunch_text = " · ".join(
+        paint(_LUNCH_COLOUR[kind], f"{lunches[kind]} {kind}") for kind in Lunch if lunches[kind]
+    )
+    status_text = " · ".join(
+        paint(_STATUS_COLOUR[kind], f"{statuses[kind]} {kind}")
+        for kind in SocialStatus
+        if statuses[kind]
+    )
+    count = len(result.classification.social)
+    return [
+        f"lunches: {lunch_text or 'none'}",
+        f"social events: {count}" + (f" ({status_text})" if status_text else ""),
+    ]
+
+
+def printable(text: str, limit: int) -> str:
+    """Text safe for a terminal: control and format characters replaced, length capped."""
+    cleaned = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char
+        for char in text[: limit * 2]
+    )
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _painter(colour: bool) -> Any:
+    def paint(code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if colour else text
+
+    return paint

@@ -1,0 +1,75 @@
+"""Calendar sources behind one interface, and the choice of backend for a configured URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from watercooler.errors import SourceError
+from watercooler.settings import SourceSettings
+from watercooler.sources.base import CalendarObject, CalendarSource
+from watercooler.sources.feed import FeedCredentials, FeedSource
+from watercooler.sources.files import IcsFileSource, VdirSource
+from watercooler.urls import redact_url
+
+__all__ = ["CalendarObject", "CalendarSource", "open_source", "source_kind"]
+
+
+def source_kind(settings: SourceSettings) -> str:
+    """Return ``caldav``, ``feed``, ``vdir`` or ``file`` for a configured source.
+
+    ``webcal://`` and http(s) URLs whose path ends in ``.ics`` are feeds, other http(s) URLs
+    are CalDAV collections; an explicit ``type`` settles any doubt. Anything else is a path.
+    """
+    url = settings.url.strip()
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme in ("webcal", "webcals"):
+        return "feed"
+    if scheme in ("http", "https"):
+        if settings.type == "ics":
+            return "feed"
+        if settings.type == "caldav":
+            return "caldav"
+        return "feed" if urlsplit(url).path.lower().endswith(".ics") else "caldav"
+    if settings.type == "caldav":
+        raise SourceError(f"{url}: a CalDAV source needs an http:// or https:// URL")
+    path = _local_path(url)
+    return "vdir" if path.is_dir() else "file"
+
+
+def open_source(settings: SourceSettings, *, cache_dir: Path) -> CalendarSource:
+    """Given a configured source, return the backend that reads it.
+
+    Raise SourceError for a URL no backend can read.
+    """
+    kind = source_kind(settings)
+    if kind == "feed":
+        return FeedSource(
+            settings.url.strip(),
+            cache_dir=cache_dir / "feeds",
+            timeout=settings.timeout,
+            credentials=_feed_credentials(settings),
+        )
+    if kind == "caldav":
+        raise SourceError(
+            f"{redact_url(settings.url)}: CalDAV collections are not supported yet; "
+            "use the calendar's .ics export or a vdir"
+        )
+    path = _local_path(settings.url.strip())
+    return VdirSource(path) if kind == "vdir" else IcsFileSource(path)
+
+
+def _local_path(url: str) -> Path:
+    """Turn a path or ``file://`` URL into a Path, with ``~`` expanded."""
+    if url.lower().startswith("file://"):
+        return Path(unquote(urlsplit(url).path))
+    if "://" in url:
+        raise SourceError(f"{redact_url(url)}: unsupported URL scheme")
+    return Path(url).expanduser()
+
+
+def _feed_credentials(settings: SourceSettings) -> FeedCredentials | None:
+    password = settings.resolve_password()
+    if settings.username is None or password is None:
+        return None
+    return FeedCredentials(settings.username, password)
