@@ -52,6 +52,8 @@ class DayFacts:
     lunch: Lunch
     lunch_events: tuple[Occurrence, ...]
     free_gaps: tuple[Interval, ...]
+    lunch_gap: Interval | None
+    """The longest free gap inside the lunch window, None when busy throughout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,14 +195,20 @@ class Classifier:
         work_end = at_local_time(day, hours.end, self.zone)
         gaps = tuple(free_gaps(busy, work_start, work_end))
         lunch_events = self.lunch_events(day, occurrences)
-        return DayFacts(day, self._lunch(day, occurrences, lunch_events, busy), lunch_events, gaps)
+        lunch_gap = max(
+            free_gaps(busy, *self.lunch_window(day)),
+            key=lambda gap: gap[1] - gap[0],
+            default=None,
+        )
+        lunch = self._lunch(day, occurrences, lunch_events, lunch_gap)
+        return DayFacts(day, lunch, lunch_events, gaps, lunch_gap)
 
     def _lunch(
         self,
         day: date,
         occurrences: Sequence[Occurrence],
         lunch_events: tuple[Occurrence, ...],
-        busy: list[Interval],
+        lunch_gap: Interval | None,
     ) -> Lunch:
         if self.is_day_off(day, occurrences):
             return Lunch.OFF
@@ -208,11 +216,7 @@ class Classifier:
             if any(self.with_others(o.info) for o in lunch_events):
                 return Lunch.SOCIAL
             return Lunch.ALONE
-        lunch_start, lunch_end = self.lunch_window(day)
-        longest = max(
-            (end - start for start, end in free_gaps(busy, lunch_start, lunch_end)),
-            default=timedelta(0),
-        )
+        longest = lunch_gap[1] - lunch_gap[0] if lunch_gap else timedelta(0)
         if longest >= timedelta(minutes=self.settings.lunch.min_minutes):
             return Lunch.FREE
         return Lunch.SKIPPED

@@ -19,7 +19,7 @@ from watercooler import __version__
 from watercooler.check import CheckResult, open_sources, run_check, sample_calendar_path
 from watercooler.errors import ConfigError, WatercoolerError
 from watercooler.render import to_json, to_text
-from watercooler.settings import Settings, load_settings
+from watercooler.settings import Settings, load_settings, settings_from
 from watercooler.sources import CalendarSource
 from watercooler.sources.files import IcsFileSource
 
@@ -28,6 +28,8 @@ log = logging.getLogger("watercooler")
 EXIT_OK = 0
 EXIT_ERROR = 2
 DEMO_NOW = "2026-03-11T09:00:00+01:00"
+DEMO_DAYS_BACK = 9
+DEMO_DAYS_AHEAD = 4
 DEMO_SETTINGS = {"timezone": "Europe/Berlin", "me": ["ana@example.com"]}
 MAX_DAYS = 3660
 
@@ -95,20 +97,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run check on the bundled two-week sample calendar at a fixed moment, "
         "so the output is the same on every machine.",
     )
-    _add_view_options(demo, now_default=DEMO_NOW)
+    _add_view_options(demo, now_default=DEMO_NOW, days=(DEMO_DAYS_BACK, DEMO_DAYS_AHEAD))
     demo.set_defaults(handler=_demo)
     return parser
 
 
-def _add_view_options(parser: argparse.ArgumentParser, now_default: str | None = None) -> None:
+def _add_view_options(
+    parser: argparse.ArgumentParser,
+    now_default: str | None = None,
+    days: tuple[int, int] = (7, 7),
+) -> None:
     parser.add_argument(
         "--now",
         default=now_default,
         metavar="ISO8601",
         help="the moment to look from (default: now); without an offset, your local time",
     )
-    parser.add_argument("--days-back", type=_days, default=7, metavar="N", help="default 7")
-    parser.add_argument("--days-ahead", type=_days, default=7, metavar="N", help="default 7")
+    back, ahead = days
+    parser.add_argument("--days-back", type=_days, default=back, metavar="N", help=f"default {back}")
+    parser.add_argument(
+        "--days-ahead", type=_days, default=ahead, metavar="N", help=f"default {ahead}"
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--colour",
@@ -140,7 +149,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    settings = Settings.model_validate(DEMO_SETTINGS)
+    settings = settings_from(DEMO_SETTINGS)
     sources: list[CalendarSource] = [IcsFileSource(sample_calendar_path())]
     return _print(args, settings, sources)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from watercooler.check import CheckResult
-from watercooler.classify import Lunch, SocialFacts, SocialStatus
+from watercooler.classify import DayFacts, Lunch, SocialFacts, SocialStatus
 
 _LUNCH_COLOUR = {
     Lunch.SOCIAL: "32",
@@ -33,7 +33,7 @@ _STATUS_COLOUR = {
 _LUNCH_HINT = {
     Lunch.SOCIAL: "lunch with others",
     Lunch.ALONE: "lunch alone",
-    Lunch.SKIPPED: "no room for lunch",
+    Lunch.SKIPPED: "meetings leave no room for lunch",
     Lunch.FREE: "lunch slot free",
     Lunch.OFF: "day off",
 }
@@ -88,7 +88,7 @@ def to_text(result: CheckResult, *, colour: bool = False) -> str:
     for day in result.classification.days:
         marker = paint("1", "  ◀ today") if day.date == today else ""
         label = f"{day.lunch:<8}"
-        hint = paint("2", _LUNCH_HINT[day.lunch])
+        hint = paint("2", _day_hint(day))
         lines.append(
             f"{day.date:%a %d %b}  {paint(_LUNCH_COLOUR[day.lunch], label)} {hint}{marker}"
         )
@@ -97,6 +97,19 @@ def to_text(result: CheckResult, *, colour: bool = False) -> str:
     lines.append("")
     lines.extend(_summary(result, paint))
     return "\n".join(lines) + "\n"
+
+
+def _day_hint(day: DayFacts) -> str:
+    """Why the day got its lunch outcome, in a few words."""
+    if day.lunch in (Lunch.SOCIAL, Lunch.ALONE) and day.lunch_events:
+        return "; ".join(
+            f"{o.start:%H:%M}–{o.end:%H:%M} {printable(o.info.summary, 40)}"
+            for o in day.lunch_events[:2]
+        )
+    if day.lunch is Lunch.FREE and day.lunch_gap is not None:
+        start, end = day.lunch_gap
+        return f"{start:%H:%M}–{end:%H:%M} is free for lunch"
+    return _LUNCH_HINT[day.lunch]
 
 
 def _social_line(item: SocialFacts, paint: Any) -> str:

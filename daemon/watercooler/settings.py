@@ -264,6 +264,30 @@ class Settings(BaseSettings):
         return Path(base) / "watercooler"
 
 
+class _ValuesOnly(Settings):
+    """Settings from given values alone: no file, no environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Ignore the environment, so the demo and tests give the same result anywhere."""
+        return (init_settings,)
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
+    """Return settings built from ``values`` only; raise ConfigError if they are invalid."""
+    try:
+        return _ValuesOnly(**values)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, Path("(settings)"), values)) from None
+
+
 def normalize_address(address: str) -> str:
     """Return a calendar address in the form it is compared in: no mailto:, lower case."""
     text = address.strip()

@@ -1,0 +1,77 @@
+"""Fixtures shared by every tier: a clean environment, the corpus, the console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from httpserver import FeedServer
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "ics"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's config, state or WATERCOOLER_* variables."""
+    for name in list(os.environ):
+        if name.startswith("WATERCOOLER_") or name == "CREDENTIALS_DIRECTORY":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def watercooler_command() -> list[str]:
+    """The installed console script (the tests exercise what users run)."""
+    script = Path(sys.executable).with_name("watercooler")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("watercooler")
+    if found is None:
+        pytest.fail(
+            "the watercooler console script is not installed; run: pip install -e '.[test]'"
+        )
+    return [found]
+
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> RunCli:
+    """Run the installed ``watercooler`` with arguments; return the completed process."""
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        environment = {
+            key: value for key, value in os.environ.items() if not key.startswith("WATERCOOLER_")
+        }
+        environment.update(env or {})
+        return subprocess.run(
+            [*watercooler_command(), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=environment,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 with programmable routes."""
+    server = FeedServer().start()
+    yield server
+    server.stop()
