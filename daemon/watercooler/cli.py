@@ -114,7 +114,9 @@ def _add_view_options(
         help="the moment to look from (default: now); without an offset, your local time",
     )
     back, ahead = days
-    parser.add_argument("--days-back", type=_days, default=back, metavar="N", help=f"default {back}")
+    parser.add_argument(
+        "--days-back", type=_days, default=back, metavar="N", help=f"default {back}"
+    )
     parser.add_argument(
         "--days-ahead", type=_days, default=ahead, metavar="N", help=f"default {ahead}"
     )

@@ -59,28 +59,38 @@ def _read_source(
     source: CalendarSource, window: Window, registry: TimezoneRegistry
 ) -> list[Occurrence]:
     occurrences: list[Occurrence] = []
-    objects = parsed = 0
+    unreadable: list[tuple[str, str]] = []
+    parsed = 0
     for calendar_object in source.objects():
-        objects += 1
-        found = read_object(calendar_object, source.label, window, registry)
-        if found is not None:
+        origin = _origin(source.label, calendar_object.href)
+        try:
+            occurrences.extend(read_object(calendar_object, origin, window, registry))
             parsed += 1
-            occurrences.extend(found)
-    if objects and not parsed:
-        raise SourceError(f"{source.label}: not an iCalendar file or calendar")
+        except NotICalendarError as error:
+            unreadable.append((origin, str(error)))
+    if unreadable and not parsed:
+        raise SourceError(f"{source.label}: not an iCalendar file: {unreadable[0][1]}")
+    for origin, reason in unreadable:
+        log.warning("%s: skipped, not iCalendar: %s", origin, reason)
     return occurrences
 
 
+class NotICalendarError(ValueError):
+    """An object whose text is not iCalendar at all."""
+
+
+def _origin(label: str, href: str) -> str:
+    return label if href in label else f"{label}/{href}"
+
+
 def read_object(
-    calendar_object: CalendarObject, label: str, window: Window, registry: TimezoneRegistry
-) -> list[Occurrence] | None:
-    """Return the occurrences of one object, or None (with a warning) if it is not iCalendar."""
-    origin = label if calendar_object.href in label else f"{label}/{calendar_object.href}"
+    calendar_object: CalendarObject, origin: str, window: Window, registry: TimezoneRegistry
+) -> list[Occurrence]:
+    """Return the occurrences of one object; raise NotICalendarError if it is not iCalendar."""
     try:
         calendars = parse_calendars(calendar_object.data, registry, origin)
     except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
-        log.warning("%s: skipped, not iCalendar: %s", origin, _first_line(error))
-        return None
+        raise NotICalendarError(_first_line(error)) from None
     occurrences: list[Occurrence] = []
     for calendar in calendars:
         context = ExpansionContext(
