@@ -16,7 +16,7 @@ from watercooler.classify import Classification, classify
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
 from watercooler.timebox import DateRange
-from watercooler.timeline import Window, read_timeline
+from watercooler.timeline import Progress, Window, read_timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,7 @@ def run_check(
     now: datetime,
     days_back: int = 7,
     days_ahead: int = 7,
+    progress: Progress | None = None,
 ) -> CheckResult:
     """Read every source and classify the days around ``now`` (in the user's zone)."""
     zone = settings.zone
@@ -64,7 +65,7 @@ def run_check(
     days = day_range(local_now, days_back, days_ahead)
     start, end = days.bounds(zone)
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
-    occurrences = read_timeline(sources, window)
+    occurrences = read_timeline(sources, window, progress)
     classification = classify(occurrences, days.days(), settings)
     return CheckResult(
         now=local_now,

@@ -61,14 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, metavar="FILE", help="config file (TOML)")
-    common.add_argument("--debug", action="store_true", help="verbose logs and tracebacks")
     parser = argparse.ArgumentParser(
         prog="watercooler",
         description="Reads your work calendar and nudges you toward small social encounters.",
-        parents=[common],
+        parents=[_common_options(suppress=False)],
     )
+    common = _common_options(suppress=True)
     parser.add_argument("--version", action="version", version=f"watercooler {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -100,6 +98,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_view_options(demo, now_default=DEMO_NOW, days=(DEMO_DAYS_BACK, DEMO_DAYS_AHEAD))
     demo.set_defaults(handler=_demo)
     return parser
+
+
+def _common_options(*, suppress: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the command; after it, only when given."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        default=argparse.SUPPRESS if suppress else None,
+        help="config file (TOML)",
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="verbose logs and tracebacks",
+    )
+    return common
 
 
 def _add_view_options(
@@ -158,12 +175,36 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _print(args: argparse.Namespace, settings: Settings, sources: list[CalendarSource]) -> int:
     now = parse_now(args.now, settings)
-    result: CheckResult = run_check(settings, sources, now, args.days_back, args.days_ahead)
+    reporter = _ProgressLine() if sys.stderr.isatty() and not args.debug else None
+    try:
+        result: CheckResult = run_check(
+            settings, sources, now, args.days_back, args.days_ahead, progress=reporter
+        )
+    finally:
+        if reporter is not None:
+            reporter.clear()
     if args.format == "json":
         sys.stdout.write(to_json(result) + "\n")
     else:
         sys.stdout.write(to_text(result, colour=_use_colour(args.colour)))
     return EXIT_OK
+
+
+class _ProgressLine:
+    """A self-erasing progress line on a terminal's stderr for calendars that take a while."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, label: str, done: int) -> None:
+        sys.stderr.write(f"\r\033[Kreading {label}: {done:,} objects…")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def parse_now(text: str | None, settings: Settings) -> datetime:
@@ -189,7 +230,10 @@ def _use_colour(choice: str) -> bool:
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return f"watercooler: {record.levelname.lower()}: {record.getMessage()}"
+        text = f"watercooler: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
 
 
 def _configure_logging(*, debug: bool) -> None:

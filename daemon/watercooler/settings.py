@@ -10,23 +10,30 @@ fails when ``config/watercooler.toml`` drifts from this model.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import time
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from watercooler.errors import ConfigError
 
@@ -130,9 +137,10 @@ class SourceSettings(_Section):
     password_file: Path | None = Field(
         default=None,
         description="File holding the password; a bare name is looked up in "
-        "$CREDENTIALS_DIRECTORY first.",
+        "$CREDENTIALS_DIRECTORY first, a relative path next to the config file.",
     )
     timeout: float = Field(default=30.0, gt=0, le=600, description="Seconds per request.")
+    _base_dir: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _one_password(self) -> SourceSettings:
@@ -149,25 +157,31 @@ class SourceSettings(_Section):
             return self.password.get_secret_value()
         if self.password_file is None:
             return None
-        path = _credential_path(self.password_file)
+        path = _credential_path(self.password_file, self._base_dir)
         try:
             return path.read_text(encoding="utf-8").strip("\r\n")
         except OSError as error:
             raise ConfigError(f"cannot read password_file {path}: {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"cannot read password_file {path}: not UTF-8 text") from None
 
 
-def _credential_path(configured: Path) -> Path:
+def _credential_path(configured: Path, base_dir: Path | None) -> Path:
     """Given a configured secret path, return where to read it.
 
     A bare file name is looked up in systemd's ``$CREDENTIALS_DIRECTORY`` (``LoadCredential=``)
-    first, so a unit can hand secrets over without them touching the config.
+    first, so a unit can hand secrets over without them touching the config. A relative path
+    is relative to the config file's folder.
     """
     credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     if credentials and len(configured.parts) == 1:
         candidate = Path(credentials) / configured
         if candidate.exists():
             return candidate
-    return configured.expanduser()
+    expanded = configured.expanduser()
+    if not expanded.is_absolute() and base_dir is not None:
+        return base_dir / expanded
+    return expanded
 
 
 class NotifySettings(_Section):
@@ -180,6 +194,8 @@ class NotifySettings(_Section):
 
 class Settings(BaseSettings):
     """Everything watercooler can be told, from the TOML file and ``WATERCOOLER_*``."""
+
+    read_environment: ClassVar[bool] = True
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -241,7 +257,13 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Let the environment override the file, which arrives as init arguments."""
+        """Let the environment override the file, which arrives as init arguments.
+
+        Settings built by :func:`settings_from` ignore the environment, so the demo and
+        tests give the same result anywhere.
+        """
+        if not cls.read_environment:
+            return (init_settings,)
         return (env_settings, init_settings)
 
     @cached_property
@@ -267,17 +289,7 @@ class Settings(BaseSettings):
 class _ValuesOnly(Settings):
     """Settings from given values alone: no file, no environment."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Ignore the environment, so the demo and tests give the same result anywhere."""
-        return (init_settings,)
+    read_environment: ClassVar[bool] = False
 
 
 def settings_from(values: dict[str, Any]) -> Settings:
@@ -320,10 +332,43 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     """
     config_path = path if path is not None else default_config_path()
     data = _read_toml(config_path, required=required or path is not None)
+    _reject_unknown_variables()
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as error:
         raise ConfigError(_describe(error, config_path, data)) from None
+    except SettingsError as error:
+        raise ConfigError(_describe_env_parse_error(error)) from None
+    for source in settings.sources:
+        source._base_dir = config_path.expanduser().parent
+    return settings
+
+
+def _reject_unknown_variables() -> None:
+    """A mistyped ``WATERCOOLER_*`` variable is an error, not a silently ignored setting."""
+    known = {name.upper() for name in Settings.model_fields}
+    unknown = sorted(
+        name
+        for name in os.environ
+        if name.upper().startswith(ENV_PREFIX)
+        and name.upper()[len(ENV_PREFIX) :].split("__")[0] not in known
+    )
+    if unknown:
+        raise ConfigError(
+            f"environment {unknown[0]}: unknown setting (known: "
+            + ", ".join(sorted(known)).lower()
+            + ")"
+        )
+
+
+def _describe_env_parse_error(error: SettingsError) -> str:
+    """pydantic-settings names the field whose variable is not JSON, never the value."""
+    found = re.search(r'field "([^"]+)"', str(error))
+    field = found.group(1) if found else "?"
+    return (
+        f"{_env_name((field,)) or ENV_PREFIX + field.upper()}: at '{field}': not valid JSON "
+        "(lists and tables are given as JSON, e.g. WATERCOOLER_ME='[\"ana@example.com\"]')"
+    )
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
@@ -349,8 +394,7 @@ def _describe(error: ValidationError, path: Path, data: dict[str, Any]) -> str:
     lines = []
     for detail in error.errors(include_url=False):
         location = _format_location(detail["loc"])
-        top = str(detail["loc"][0]) if detail["loc"] else ""
-        origin = str(path) if top in data or not _from_environment(top) else _env_name(top)
+        origin = _env_name(detail["loc"]) or str(path)
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
             message = "unknown key"
@@ -371,13 +415,12 @@ def _format_location(loc: tuple[int | str, ...]) -> str:
     return text or "(top level)"
 
 
-def _env_name(top: str) -> str:
-    """Return the environment variable(s) that set a top-level key."""
-    prefix = f"{ENV_PREFIX}{top.upper()}"
-    names = sorted(name for name in os.environ if name.upper().startswith(prefix))
-    return f"environment {names[0]}" if names else f"environment {prefix}"
-
-
-def _from_environment(top: str) -> bool:
-    prefix = f"{ENV_PREFIX}{top.upper()}"
-    return any(name.upper().startswith(prefix) for name in os.environ)
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    """Return the variable that set the value at ``loc`` (it beats the file), or ""."""
+    present = {name.upper(): name for name in os.environ}
+    keys = [str(part).upper() for part in loc]
+    for length in range(len(keys), 0, -1):
+        name = ENV_PREFIX + "__".join(keys[:length])
+        if name in present:
+            return f"environment {present[name]}"
+    return ""

@@ -8,7 +8,7 @@ of occurrences in the window, not with the size of the calendar text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -42,7 +42,15 @@ class Window:
     cap: int
 
 
-def read_timeline(sources: Iterable[CalendarSource], window: Window) -> list[Occurrence]:
+Progress = Callable[[str, int], None]
+"""Told (source label, objects read so far) every :data:`PROGRESS_EVERY` objects."""
+
+PROGRESS_EVERY = 500
+
+
+def read_timeline(
+    sources: Iterable[CalendarSource], window: Window, progress: Progress | None = None
+) -> list[Occurrence]:
     """Return the occurrences of all sources overlapping the window, ordered by start.
 
     Raise SourceError when a source cannot be read, or none of its objects is iCalendar.
@@ -50,13 +58,16 @@ def read_timeline(sources: Iterable[CalendarSource], window: Window) -> list[Occ
     registry = TimezoneRegistry()
     occurrences: list[Occurrence] = []
     for source in sources:
-        occurrences.extend(_read_source(source, window, registry))
+        occurrences.extend(_read_source(source, window, registry, progress))
     occurrences.sort(key=lambda item: (item.start, item.end, item.info.summary, item.info.uid))
     return occurrences
 
 
 def _read_source(
-    source: CalendarSource, window: Window, registry: TimezoneRegistry
+    source: CalendarSource,
+    window: Window,
+    registry: TimezoneRegistry,
+    progress: Progress | None,
 ) -> list[Occurrence]:
     occurrences: list[Occurrence] = []
     unreadable: list[tuple[str, str]] = []
@@ -68,6 +79,9 @@ def _read_source(
             parsed += 1
         except NotICalendarError as error:
             unreadable.append((origin, str(error)))
+        done = parsed + len(unreadable)
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(source.label, done)
     if unreadable and not parsed:
         raise SourceError(f"{source.label}: not an iCalendar file: {unreadable[0][1]}")
     for origin, reason in unreadable:

@@ -62,9 +62,7 @@ def test_a_toml_file_is_read_into_the_settings(tmp_path: Path) -> None:
     ]
     assert settings.sources[0].username == "ana"
     assert settings.sources[1].timeout == 5.0
-    assert [url.get_secret_value() for url in settings.notify.urls] == [
-        "ntfys://ntfy.sh/my-topic"
-    ]
+    assert [url.get_secret_value() for url in settings.notify.urls] == ["ntfys://ntfy.sh/my-topic"]
 
 
 def test_keys_left_out_take_their_defaults(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import logging
 import urllib.error
@@ -17,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from watercooler.errors import SourceError
 from watercooler.sources.base import CalendarObject
@@ -47,10 +49,10 @@ class FeedSource:
         timeout: float = 30.0,
         credentials: FeedCredentials | None = None,
     ) -> None:
-        self.url = http_url(url)
+        self.url, in_url = _split_credentials(http_url(url))
         self.label = redact_url(url)
         self.timeout = timeout
-        self.credentials = credentials
+        self.credentials = credentials or in_url
         key = hashlib.sha256(self.url.encode()).hexdigest()[:24]
         self._body_path = cache_dir / f"{key}.ics"
         self._meta_path = cache_dir / f"{key}.json"
@@ -78,6 +80,8 @@ class FeedSource:
             raise SourceError(f"{self.label}: no answer within {self.timeout:g} s") from None
         except OSError as error:
             raise SourceError(f"{self.label}: cannot fetch feed: {error}") from None
+        except (ValueError, http.client.HTTPException) as error:
+            raise SourceError(f"{self.label}: cannot fetch feed: {type(error).__name__}") from None
         if len(body) > MAX_FEED_BYTES:
             raise SourceError(f"{self.label}: feed larger than {MAX_FEED_BYTES} bytes")
         _require_icalendar(body, self.label, headers.get("Content-Type", ""))
@@ -138,3 +142,14 @@ def _require_icalendar(body: bytes, label: str, content_type: str) -> None:
     if head.startswith((b"<!DOCTYPE", b"<HTML", b"<?XML", b"<")):
         raise SourceError(f"{label}: answered with a web page ({kind}), not a calendar")
     raise SourceError(f"{label}: answer is not an iCalendar feed ({kind})")
+
+
+def _split_credentials(url: str) -> tuple[str, FeedCredentials | None]:
+    """Move ``user:password@`` out of the URL, which urllib cannot send, into credentials."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    bare = urlunsplit(parts._replace(netloc=host))
+    return bare, FeedCredentials(unquote(username), unquote(password))
