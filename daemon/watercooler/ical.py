@@ -153,7 +153,9 @@ def parse_calendars(data: bytes, registry: TimezoneRegistry, origin: str = "") -
     Raise ValueError when the text is not iCalendar at all.
     """
     if not data.strip():
-        return []
+        # A zero-byte export is a failed write far more often than an empty calendar,
+        # which still has its BEGIN:VCALENDAR; reading it as "all free" would mislead.
+        raise ValueError("it is empty")
     stripped = registry.strip(data, origin)
     calendars: list[Component] = list(Calendar.from_ical(slim(stripped), multiple=True))
     if not calendars:
