@@ -15,6 +15,7 @@ from typing import Any
 from watercooler.classify import Classification, classify
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
+from watercooler.store import Store
 from watercooler.timebox import DateRange
 from watercooler.timeline import Progress, Window, read_timeline
 
@@ -58,6 +59,7 @@ def run_check(
     days_back: int = 7,
     days_ahead: int = 7,
     progress: Progress | None = None,
+    store: Store | None = None,
 ) -> CheckResult:
     """Read every source and classify the days around ``now`` (in the user's zone)."""
     zone = settings.zone
@@ -65,7 +67,7 @@ def run_check(
     days = day_range(local_now, days_back, days_ahead)
     start, end = days.bounds(zone)
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
-    occurrences = read_timeline(sources, window, progress)
+    occurrences = read_timeline(sources, window, progress, store)
     classification = classify(occurrences, days.days(), settings)
     return CheckResult(
         now=local_now,

@@ -22,6 +22,7 @@ from watercooler.render import to_json, to_text
 from watercooler.settings import Settings, load_settings, settings_from
 from watercooler.sources import CalendarSource
 from watercooler.sources.files import IcsFileSource
+from watercooler.store import Store, StoreError
 
 log = logging.getLogger("watercooler")
 
@@ -164,7 +165,22 @@ def _check(args: argparse.Namespace) -> int:
         raise ConfigError(
             "no calendar to read: add a [[sources]] entry to the config or pass --source"
         )
-    return _print(args, settings, sources)
+    store = _open_store(settings)
+    try:
+        return _print(args, settings, sources, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _open_store(settings: Settings) -> Store | None:
+    """The state database, or None (with a warning) when it cannot be used: check still
+    works, it only parses everything again."""
+    try:
+        return Store.in_state_dir(settings.resolved_state_dir())
+    except StoreError as error:
+        log.warning("%s; reading without the cache", error)
+        return None
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -173,12 +189,17 @@ def _demo(args: argparse.Namespace) -> int:
     return _print(args, settings, sources)
 
 
-def _print(args: argparse.Namespace, settings: Settings, sources: list[CalendarSource]) -> int:
+def _print(
+    args: argparse.Namespace,
+    settings: Settings,
+    sources: list[CalendarSource],
+    store: Store | None = None,
+) -> int:
     now = parse_now(args.now, settings)
     reporter = _ProgressLine() if sys.stderr.isatty() and not args.debug else None
     try:
         result: CheckResult = run_check(
-            settings, sources, now, args.days_back, args.days_ahead, progress=reporter
+            settings, sources, now, args.days_back, args.days_ahead, reporter, store
         )
     finally:
         if reporter is not None:

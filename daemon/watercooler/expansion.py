@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -51,22 +51,50 @@ class Occurrence:
     recurrence: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ExpansionContext:
-    """What expansion needs besides the event: the window, the zones and the cap."""
+Moment = date | datetime
+"""An iCalendar time as expanded: a date (all-day), a naive datetime (floating) or aware."""
 
-    window_start: datetime
-    window_end: datetime
-    zone: tzinfo
+
+@dataclass(frozen=True, slots=True)
+class RawOccurrence:
+    """An occurrence before it is placed in the user's zone; independent of that zone."""
+
+    start: Moment
+    end: Moment
+    info: EventInfo
+    recurrence: str = ""
+
+
+@dataclass(slots=True)
+class ExpansionContext:
+    """What expansion needs besides the event: the span for series, the cap, and where
+    warnings go (they are kept with the parsed object and shown again each time it is used).
+    """
+
+    span_start: datetime
+    span_end: datetime
     floating_zone: tzinfo | None
     cap: int
     origin: str
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """Record a warning about this object (shown by the caller)."""
+        self.warnings.append(f"{self.origin}: {message}")
+
+
+def is_series(components: list[Component]) -> bool:
+    """Whether a UID's components make a series (expanded over a span) or a single event."""
+    return len(components) > 1 or any(
+        name in component for component in components for name in _SERIES_PROPERTIES
+    )
 
 
 def expand_group(
     uid: str, components: list[Component], context: ExpansionContext
-) -> list[Occurrence]:
-    """Return the occurrences of one UID's components that overlap the window.
+) -> list[RawOccurrence]:
+    """Return the occurrences of one UID's components: a single event's one occurrence, or a
+    series' occurrences inside the context's span.
 
     Broken components are skipped with a warning naming the UID and the reason.
     """
@@ -76,34 +104,34 @@ def expand_group(
         if reason is None:
             usable.append(component)
         else:
-            log.warning("%s: skipped event %s: %s", context.origin, uid, reason)
+            context.warn(f"skipped event {uid}: {reason}")
     if not usable:
         return []
-    if len(usable) == 1 and not any(name in usable[0] for name in _SERIES_PROPERTIES):
-        return _single(uid, usable[0], context)
+    if not is_series(usable):
+        return [_single(uid, usable[0], context)]
     try:
         return _series(uid, usable, context)
     except Exception as error:  # noqa: BLE001 - untrusted input meets a third-party expander
-        log.warning(
-            "%s: skipped event %s: cannot expand its recurrence: %s", context.origin, uid, error
-        )
+        context.warn(f"skipped event {uid}: cannot expand its recurrence: {error}")
         return []
 
 
-def _single(uid: str, component: Component, context: ExpansionContext) -> list[Occurrence]:
+def _single(uid: str, component: Component, context: ExpansionContext) -> RawOccurrence:
     start = start_value(component)
-    occurrence = _place(
-        start,
-        _end_value(component, start),
-        describe(component, uid, series_cancelled=False),
-        context,
-    )
-    if occurrence is None or not _in_window(occurrence, context):
-        return []
-    return [occurrence]
+    end = _end_value(component, start)
+    if context.floating_zone is not None:
+        # Google's X-WR-TIMEZONE: floating times are that zone's wall time.
+        start, end = _in_zone(start, context.floating_zone), _in_zone(end, context.floating_zone)
+    return RawOccurrence(start, end, describe(component, uid, series_cancelled=False))
 
 
-def _end_value(component: Component, start: date | datetime) -> date | datetime:
+def _in_zone(value: Moment, zone: tzinfo) -> Moment:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value
+
+
+def _end_value(component: Component, start: Moment) -> Moment:
     end_prop = component.get("DTEND")
     if end_prop is not None:
         return end_prop.dt  # type: ignore[no-any-return]
@@ -115,32 +143,33 @@ def _end_value(component: Component, start: date | datetime) -> date | datetime:
     return start + timedelta(days=1)
 
 
-def _place(
-    start: date | datetime,
-    end: date | datetime,
-    info: EventInfo,
-    context: ExpansionContext,
-    recurrence: str = "",
-) -> Occurrence | None:
+def place(raw: RawOccurrence, zone: tzinfo) -> Occurrence:
+    """Place a raw occurrence in the user's zone: dates become local midnights, floating
+    times the user's wall clock; an all-day event lasts at least a day, nothing ends before
+    it starts.
+    """
+    start = raw.start
     all_day = not isinstance(start, datetime)
-    local_start = to_local(start, context.zone, context.floating_zone)
+    local_start = to_local(start, zone)
     if all_day:
+        end = raw.end
         end_day = end.date() if isinstance(end, datetime) else end
-        end_day = max(end_day, start + timedelta(days=1))
-        local_end = to_local(end_day, context.zone)
+        local_end = to_local(max(end_day, start + timedelta(days=1)), zone)
     else:
-        local_end = to_local(end, context.zone, context.floating_zone)
-        local_end = max(local_end, local_start)
-    return Occurrence(local_start, local_end, all_day, info, recurrence)
+        local_end = max(to_local(raw.end, zone), local_start)
+    return Occurrence(local_start, local_end, all_day, raw.info, raw.recurrence)
 
 
-def _in_window(occurrence: Occurrence, context: ExpansionContext) -> bool:
+def in_window(occurrence: Occurrence, start: datetime, end: datetime) -> bool:
+    """Whether an occurrence shares time with ``[start, end)`` (an instant counts inside)."""
     if occurrence.end == occurrence.start:
-        return context.window_start <= occurrence.start < context.window_end
-    return occurrence.start < context.window_end and occurrence.end > context.window_start
+        return start <= occurrence.start < end
+    return occurrence.start < end and occurrence.end > start
 
 
-def _series(uid: str, components: list[Component], context: ExpansionContext) -> list[Occurrence]:
+def _series(
+    uid: str, components: list[Component], context: ExpansionContext
+) -> list[RawOccurrence]:
     calendar = Calendar()
     for component in components:
         calendar.add_component(component)
@@ -151,36 +180,25 @@ def _series(uid: str, components: list[Component], context: ExpansionContext) ->
     masters = [c for c in events if "RECURRENCE-ID" not in c]
     master_cancelled = any(component_status(c) == "CANCELLED" for c in masters)
     infos = {id(c): describe(c, uid, series_cancelled=master_cancelled) for c in events}
-    span_start = context.window_start - timedelta(days=2)
-    span_end = context.window_end + timedelta(days=2)
+    span_start, span_end = context.span_start, context.span_end
     for master in masters:
         span_end = bound_series(master, span_start, span_end, context.cap)
-    occurrences: list[Occurrence] = []
+    occurrences: list[RawOccurrence] = []
     for series in recurring_ical_events.CalendarQuery(calendar).series:
-        produced = itertools.islice(series.between(span_start, span_end), context.cap + 1)
-        placed = _place_all(produced, infos, context)
-        if len(placed) > context.cap:
-            log.warning(
-                "%s: event %s has more than %d occurrences in the window; the rest are ignored",
-                context.origin, uid, context.cap,
-            )  # fmt: skip
-            placed = placed[: context.cap]
-        occurrences.extend(placed)
+        produced = list(itertools.islice(series.between(span_start, span_end), context.cap + 1))
+        if len(produced) > context.cap:
+            context.warn(
+                f"event {uid} has more than {context.cap} occurrences from "
+                f"{span_start:%Y-%m-%d} to {span_end:%Y-%m-%d}; the rest are ignored"
+            )
+            produced = produced[: context.cap]
+        for item in produced:
+            info = infos.get(id(_source_component(item)))
+            if info is not None:
+                occurrences.append(
+                    RawOccurrence(item.start, item.end, info, item.start.isoformat())
+                )
     return occurrences
-
-
-def _place_all(
-    produced: Any, infos: dict[int, EventInfo], context: ExpansionContext
-) -> list[Occurrence]:
-    placed = []
-    for item in produced:
-        info = infos.get(id(_source_component(item)))
-        if info is None:
-            continue
-        occurrence = _place(item.start, item.end, info, context, _recurrence_key(item.start))
-        if occurrence is not None and _in_window(occurrence, context):
-            placed.append(occurrence)
-    return placed
 
 
 def _source_component(item: Any) -> Any:
@@ -192,10 +210,6 @@ def _source_component(item: Any) -> Any:
     """
     adapter = getattr(item, "_adapter", None)
     return getattr(adapter, "_component", None)
-
-
-def _recurrence_key(start: date | datetime) -> str:
-    return start.isoformat()
 
 
 def _zone_name(zone: tzinfo) -> str:

@@ -426,3 +426,21 @@ def start_value(component: Component) -> date | datetime:
     if not isinstance(value, date):
         raise ValueError("DTSTART is not a date or time")
     return value
+
+
+def repair_dates_with_tzid(component: Component) -> list[str]:
+    """Make ``VALUE=DATE`` values dates again when a TZID made icalendar read a datetime.
+
+    Old Apple clients write ``DTSTART;VALUE=DATE;TZID=US/Pacific:20021028``; RFC 5545 forbids
+    the TZID on a date, and the event is all-day. Return the names of the properties mended.
+    """
+    repaired = []
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        prop = component.get(name)
+        if prop is None or isinstance(prop, vBroken | list):
+            continue
+        value = safe_dt(prop)
+        if isinstance(value, datetime) and _param(prop, "VALUE").upper() == "DATE":
+            prop.dt = value.date()
+            repaired.append(name)
+    return repaired

@@ -47,17 +47,16 @@ def at_local_time(day: date, clock: time, zone: tzinfo) -> datetime:
     return aware
 
 
-def to_local(value: date | datetime, zone: tzinfo, floating_zone: tzinfo | None = None) -> datetime:
+def to_local(value: date | datetime, zone: tzinfo) -> datetime:
     """Convert an iCalendar date or datetime to an aware datetime in ``zone``.
 
-    Dates become local midnight, floating datetimes are read in ``floating_zone`` (the
-    user's zone unless the calendar says otherwise), aware ones are converted.
+    Dates become local midnight, floating datetimes are read as the user's wall clock,
+    aware ones are converted.
     """
     if not isinstance(value, datetime):
         return local_midnight(value, zone)
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        wall = value.replace(tzinfo=floating_zone or zone)
-        return wall.astimezone(zone) if floating_zone is not None else _normalise(wall, zone)
+        return _normalise(value.replace(tzinfo=zone), zone)
     return value.astimezone(zone)
 
 

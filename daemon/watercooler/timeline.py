@@ -1,35 +1,57 @@
 """The user's timeline: every occurrence of every source inside a window, in the user's zone.
 
-Each calendar object is parsed once, reduced to compact :class:`Occurrence` records and
-its parsed tree dropped before the next object is read, so memory grows with the number
-of occurrences in the window, not with the size of the calendar text.
+Each calendar object is parsed once into a :class:`~watercooler.digest.Digest` of plain
+records and its parsed tree dropped before the next object is read, so memory grows with
+the number of occurrences, not with the size of the calendar text. With a store, digests
+are kept by content hash, and an object that did not change is never parsed again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from icalendar import Component
 
+from watercooler.digest import Digest, decode, digest_key, encode
 from watercooler.errors import SourceError
-from watercooler.expansion import ExpansionContext, Occurrence, expand_group, floating_zone_of
+from watercooler.expansion import (
+    ExpansionContext,
+    Occurrence,
+    RawOccurrence,
+    expand_group,
+    floating_zone_of,
+    in_window,
+    is_series,
+    place,
+)
 from watercooler.ical import (
     TimezoneRegistry,
     drop_broken_lists,
     event_groups,
     parse_calendars,
     relocalize,
+    repair_dates_with_tzid,
     repair_misquoted_tzid,
 )
 from watercooler.sources import CalendarObject, CalendarSource
+from watercooler.store import Store
 
 log = logging.getLogger(__name__)
 
 MARGIN = timedelta(days=2)
 """Occurrences are read this far beyond the range, so an event crossing its edge counts."""
+SPAN_BEFORE = timedelta(days=60)
+SPAN_AFTER = timedelta(days=120)
+"""A series is expanded this far around the window, so its digest serves the next runs."""
+WRITE_BATCH = 1000
+
+Progress = Callable[[str, int], None]
+"""Told (source label, objects read so far) every :data:`PROGRESS_EVERY` objects."""
+
+PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,32 +64,72 @@ class Window:
     cap: int
 
 
-Progress = Callable[[str, int], None]
-"""Told (source label, objects read so far) every :data:`PROGRESS_EVERY` objects."""
+@dataclass(slots=True)
+class _Reader:
+    """Reads objects into occurrences, through the digest store when there is one."""
 
-PROGRESS_EVERY = 500
+    window: Window
+    store: Store | None
+    registry: TimezoneRegistry = field(default_factory=TimezoneRegistry)
+    pending: dict[bytes, bytes] = field(default_factory=dict)
+
+    def occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
+        start, end = self.window.start - MARGIN, self.window.end + MARGIN
+        digest = self._digest(calendar_object, origin, start, end)
+        for warning in digest.warnings:
+            log.warning("%s", warning)
+        placed = (place(raw, self.window.zone) for raw in digest.occurrences)
+        return [occurrence for occurrence in placed if in_window(occurrence, start, end)]
+
+    def _digest(
+        self, calendar_object: CalendarObject, origin: str, start: datetime, end: datetime
+    ) -> Digest:
+        key = digest_key(calendar_object.data, self.window.cap)
+        if self.store is not None:
+            body = self.pending.get(key) or self.store.digest(key)
+            if body is not None:
+                try:
+                    cached = decode(body)
+                except (ValueError, KeyError, TypeError, IndexError):
+                    cached = None
+                if cached is not None and cached.covers(start, end):
+                    return cached
+        digest = build_digest(calendar_object.data, origin, self.window, self.registry)
+        if self.store is not None:
+            self.pending[key] = encode(digest)
+            if len(self.pending) >= WRITE_BATCH:
+                self.flush()
+        return digest
+
+    def flush(self) -> None:
+        if self.store is not None and self.pending:
+            self.store.put_digests(self.pending)
+        self.pending.clear()
 
 
 def read_timeline(
-    sources: Iterable[CalendarSource], window: Window, progress: Progress | None = None
+    sources: Iterable[CalendarSource],
+    window: Window,
+    progress: Progress | None = None,
+    store: Store | None = None,
 ) -> list[Occurrence]:
     """Return the occurrences of all sources overlapping the window, ordered by start.
 
     Raise SourceError when a source cannot be read, or none of its objects is iCalendar.
     """
-    registry = TimezoneRegistry()
+    reader = _Reader(window, store)
     occurrences: list[Occurrence] = []
-    for source in sources:
-        occurrences.extend(_read_source(source, window, registry, progress))
+    try:
+        for source in sources:
+            occurrences.extend(_read_source(source, reader, progress))
+    finally:
+        reader.flush()
     occurrences.sort(key=lambda item: (item.start, item.end, item.info.summary, item.info.uid))
     return occurrences
 
 
 def _read_source(
-    source: CalendarSource,
-    window: Window,
-    registry: TimezoneRegistry,
-    progress: Progress | None,
+    source: CalendarSource, reader: _Reader, progress: Progress | None
 ) -> list[Occurrence]:
     occurrences: list[Occurrence] = []
     unreadable: list[tuple[str, str]] = []
@@ -75,7 +137,7 @@ def _read_source(
     for calendar_object in source.objects():
         origin = _origin(source.label, calendar_object.href)
         try:
-            occurrences.extend(read_object(calendar_object, origin, window, registry))
+            occurrences.extend(reader.occurrences(calendar_object, origin))
             parsed += 1
         except NotICalendarError as error:
             unreadable.append((origin, str(error)))
@@ -97,45 +159,52 @@ def _origin(label: str, href: str) -> str:
     return label if href in label else f"{label}/{href}"
 
 
-def read_object(
-    calendar_object: CalendarObject, origin: str, window: Window, registry: TimezoneRegistry
-) -> list[Occurrence]:
-    """Return the occurrences of one object; raise NotICalendarError if it is not iCalendar."""
+def build_digest(data: bytes, origin: str, window: Window, registry: TimezoneRegistry) -> Digest:
+    """Parse one object and expand its events; raise NotICalendarError if it is not iCalendar."""
     try:
-        calendars = parse_calendars(calendar_object.data, registry, origin)
+        calendars = parse_calendars(data, registry, origin)
     except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
         raise NotICalendarError(_first_line(error)) from None
-    occurrences: list[Occurrence] = []
+    span = (window.start - MARGIN - SPAN_BEFORE, window.end + MARGIN + SPAN_AFTER)
+    raws: list[RawOccurrence] = []
+    warnings: list[str] = []
+    needs_span = False
     for calendar in calendars:
         context = ExpansionContext(
-            window_start=window.start - MARGIN,
-            window_end=window.end + MARGIN,
-            zone=window.zone,
+            span_start=span[0],
+            span_end=span[1],
             floating_zone=floating_zone_of(calendar),
             cap=window.cap,
             origin=origin,
         )
         for uid, components in event_groups(calendar):
-            _repair(uid, components, origin, window.zone, registry)
-            occurrences.extend(expand_group(uid, components, context))
-    return occurrences
+            _repair(uid, components, context, window.zone, registry)
+            needs_span = needs_span or is_series(components)
+            raws.extend(expand_group(uid, components, context))
+        warnings.extend(context.warnings)
+    return Digest(tuple(raws), span if needs_span else None, tuple(warnings))
 
 
 def _repair(
-    uid: str, components: list[Component], origin: str, zone: tzinfo, registry: TimezoneRegistry
+    uid: str,
+    components: list[Component],
+    context: ExpansionContext,
+    zone: tzinfo,
+    registry: TimezoneRegistry,
 ) -> None:
     """Mend what can be mended in place, warning once per problem and event."""
     unknown: set[str] = set()
     dropped: set[str] = set()
     for component in components:
         for name in repair_misquoted_tzid(component):
-            log.warning("%s: event %s: recovered a misquoted TZID in %s", origin, uid, name)
+            context.warn(f"event {uid}: recovered a misquoted TZID in {name}")
+        repair_dates_with_tzid(component)
         dropped.update(drop_broken_lists(component))
         unknown |= relocalize(component, registry)
     for name in sorted(dropped):
-        log.warning("%s: event %s: ignored a %s that cannot be parsed", origin, uid, name)
+        context.warn(f"event {uid}: ignored a {name} that cannot be parsed")
     for tzid in sorted(unknown):
-        log.warning("%s: event %s: unknown time zone %r, read in %s", origin, uid, tzid, zone)
+        context.warn(f"event {uid}: unknown time zone {tzid!r}, read in your time zone")
 
 
 def _first_line(error: Exception) -> str:

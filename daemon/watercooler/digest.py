@@ -1,0 +1,115 @@
+"""A parsed calendar object reduced to plain data, stored so it is never parsed twice.
+
+Parsing is most of the cost of reading a calendar. A digest holds what expansion produced
+from one object — its occurrences, zone-independent (dates, floating and UTC times), the
+event records they share, and the warnings parsing gave — as compact JSON keyed by a hash
+of the object's bytes. A single event's digest serves any window; a series' digest covers
+the span it was expanded over and is rebuilt when a window leaves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from watercooler import __version__
+from watercooler.expansion import Moment, RawOccurrence
+from watercooler.ical import Attendee, EventInfo
+
+DIGEST_VERSION = 1
+"""Bump when what a digest holds changes: every stored digest is then rebuilt."""
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The occurrences of one object; ``span`` is None when no series needed a span."""
+
+    occurrences: tuple[RawOccurrence, ...]
+    span: tuple[datetime, datetime] | None
+    warnings: tuple[str, ...]
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Whether this digest holds every occurrence between ``start`` and ``end``."""
+        return self.span is None or (self.span[0] <= start and end <= self.span[1])
+
+
+def digest_key(data: bytes, cap: int) -> bytes:
+    """The store key of an object's digest: its bytes, the cap, and the versions of the
+    digest format and of watercooler (a release that reads calendars differently rebuilds).
+    """
+    hasher = hashlib.blake2b(data, digest_size=20)
+    hasher.update(f"|{cap}|{DIGEST_VERSION}|{__version__}".encode())
+    return hasher.digest()
+
+
+def encode(digest: Digest) -> bytes:
+    """Serialise a digest to compact JSON."""
+    infos: dict[int, int] = {}
+    info_list: list[dict[str, Any]] = []
+    rows = []
+    for raw in digest.occurrences:
+        index = infos.get(id(raw.info))
+        if index is None:
+            index = infos[id(raw.info)] = len(info_list)
+            info_list.append(_info_data(raw.info))
+        rows.append([_moment(raw.start), _moment(raw.end), index, raw.recurrence])
+    body = {
+        "infos": info_list,
+        "occurrences": rows,
+        "span": [_moment(moment) for moment in digest.span] if digest.span else None,
+        "warnings": list(digest.warnings),
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(body: bytes) -> Digest:
+    """Rebuild a digest; raise ValueError if the body is not one."""
+    data = json.loads(body)
+    infos = [_info(item) for item in data["infos"]]
+    occurrences = tuple(
+        RawOccurrence(_unmoment(start), _unmoment(end), infos[index], recurrence)
+        for start, end, index, recurrence in data["occurrences"]
+    )
+    span = data["span"]
+    return Digest(
+        occurrences,
+        (_aware(_unmoment(span[0])), _aware(_unmoment(span[1]))) if span else None,
+        tuple(data["warnings"]),
+    )
+
+
+def _info_data(info: EventInfo) -> dict[str, Any]:
+    data = asdict(info)
+    data["attendees"] = [[a.address, a.partstat, a.is_person] for a in info.attendees]
+    return data
+
+
+def _info(data: dict[str, Any]) -> EventInfo:
+    attendees = tuple(Attendee(str(a), str(p), bool(person)) for a, p, person in data["attendees"])
+    return EventInfo(**{**data, "categories": tuple(data["categories"]), "attendees": attendees})
+
+
+def _moment(value: Moment) -> str:
+    """``d:`` a date, ``f:`` a floating time, ``u:`` an instant in UTC."""
+    if not isinstance(value, datetime):
+        return "d:" + value.isoformat()
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        return "f:" + value.replace(tzinfo=None).isoformat()
+    return "u:" + value.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def _unmoment(text: str) -> Moment:
+    kind, _, value = text.partition(":")
+    if kind == "d":
+        return date.fromisoformat(value)
+    moment = datetime.fromisoformat(value)
+    return moment if kind == "f" else moment.replace(tzinfo=UTC)
+
+
+def _aware(value: Moment) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
