@@ -18,7 +18,7 @@ from pathlib import Path
 from watercooler import __version__
 from watercooler.check import CheckResult, open_sources, run_check, sample_calendar_path
 from watercooler.errors import ConfigError, WatercoolerError
-from watercooler.render import to_json, to_text
+from watercooler.render import one_line, to_json, to_text
 from watercooler.settings import Settings, load_settings, settings_from
 from watercooler.sources import CalendarSource
 from watercooler.sources.files import IcsFileSource
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WatercoolerError as error:
         if args.debug:
             log.exception("failed")
-        print(f"watercooler: error: {error}", file=sys.stderr)
+        print(f"watercooler: error: {_error_text(error)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -53,11 +53,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"watercooler: error: unexpected {type(error).__name__}: {error} "
+            f"watercooler: error: unexpected {type(error).__name__}: {one_line(str(error))} "
             "(run with --debug for the traceback)",
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _error_text(error: WatercoolerError) -> str:
+    """An error's message, each of its lines cleaned of control characters.
+
+    Config errors list one problem a line; text from calendars must not add lines or
+    move the cursor.
+    """
+    return "\n  ".join(one_line(line.strip()) for line in str(error).splitlines() if line.strip())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -251,7 +260,8 @@ def _use_colour(choice: str) -> bool:
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        text = f"watercooler: {record.levelname.lower()}: {record.getMessage()}"
+        message = one_line(record.getMessage())
+        text = f"watercooler: {record.levelname.lower()}: {message}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

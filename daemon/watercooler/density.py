@@ -74,12 +74,12 @@ def _bound_rule(
         if freq not in _FIXED or count:
             raise SeriesTooDenseError(f"FREQ={freq} from {start:%Y-%m-%d} is too dense to expand")
         _rebase(master, period * (int(lead / period) - 1))
+    if steps_needed(span_start, span_end, period, per_period) <= cap:
+        return span_end
+    # Enough periods for ``cap`` instances, counted from where the rule starts producing.
+    first = max(comparable(start_value(master)) - comparable(span_start), timedelta(0))
     needed = (math.ceil(cap / per_period) + 2) * period
-    return (
-        min(span_end, span_start + needed)
-        if steps_needed(span_start, span_end, period, per_period) > cap
-        else span_end
-    )
+    return min(span_end, span_start + first + needed)
 
 
 def steps_needed(

@@ -73,10 +73,14 @@ class ExpansionContext:
 
     span_start: datetime
     span_end: datetime
+    window_start: datetime
+    window_end: datetime
     floating_zone: tzinfo | None
     cap: int
     origin: str
     warnings: list[str] = field(default_factory=list)
+    narrowed: bool = False
+    """Set when a series was too dense for the span and was expanded over the window."""
 
     def warn(self, message: str) -> None:
         """Record a warning about this object (shown by the caller)."""
@@ -180,25 +184,45 @@ def _series(
     masters = [c for c in events if "RECURRENCE-ID" not in c]
     master_cancelled = any(component_status(c) == "CANCELLED" for c in masters)
     infos = {id(c): describe(c, uid, series_cancelled=master_cancelled) for c in events}
-    span_start, span_end = context.span_start, context.span_end
-    for master in masters:
-        span_end = bound_series(master, span_start, span_end, context.cap)
-    occurrences: list[RawOccurrence] = []
-    for series in recurring_ical_events.CalendarQuery(calendar).series:
-        produced = list(itertools.islice(series.between(span_start, span_end), context.cap + 1))
-        if len(produced) > context.cap:
+    produced, complete = _expand(calendar, masters, context.span_start, context.span_end, context)
+    if not complete:
+        # Too dense for the wide span: expand the window itself, so the cap counts there.
+        context.narrowed = True
+        produced, complete = _expand(
+            calendar, masters, context.window_start, context.window_end, context
+        )
+        if not complete:
             context.warn(
-                f"event {uid} has more than {context.cap} occurrences from "
-                f"{span_start:%Y-%m-%d} to {span_end:%Y-%m-%d}; the rest are ignored"
+                f"event {uid} recurs more than {context.cap} times around "
+                f"{context.window_start:%Y-%m-%d}; only the first {len(produced)} are used"
             )
-            produced = produced[: context.cap]
-        for item in produced:
-            info = infos.get(id(_source_component(item)))
-            if info is not None:
-                occurrences.append(
-                    RawOccurrence(item.start, item.end, info, item.start.isoformat())
-                )
+    occurrences = []
+    for item in produced:
+        info = infos.get(id(_source_component(item)))
+        if info is not None:
+            occurrences.append(RawOccurrence(item.start, item.end, info, item.start.isoformat()))
     return occurrences
+
+
+def _expand(
+    calendar: Component,
+    masters: list[Component],
+    span_start: datetime,
+    span_end: datetime,
+    context: ExpansionContext,
+) -> tuple[list[Any], bool]:
+    """Expand every series between two instants; return the items and whether they are all."""
+    bounded_end = span_end
+    for master in masters:
+        bounded_end = min(bounded_end, bound_series(master, span_start, span_end, context.cap))
+    produced: list[Any] = []
+    complete = bounded_end >= span_end
+    for series in recurring_ical_events.CalendarQuery(calendar).series:
+        items = list(itertools.islice(series.between(span_start, bounded_end), context.cap + 1))
+        if len(items) > context.cap:
+            items, complete = items[: context.cap], False
+        produced.extend(items)
+    return produced, complete
 
 
 def _source_component(item: Any) -> Any:

@@ -21,7 +21,6 @@ from typing import Any
 
 from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes
-from icalendar.timezone import tzp
 
 from watercooler.settings import normalize_address
 
@@ -74,55 +73,63 @@ class EventInfo:
         return self.status == "CANCELLED" or self.series_cancelled
 
 
+ZoneMap = dict[str, tzinfo]
+"""Zones defined by one object's VTIMEZONE blocks, by loose TZID key."""
+
+
 class TimezoneRegistry:
     """Cut VTIMEZONE blocks out of iCalendar text, parsing each distinct block once.
 
-    icalendar caches a zone defined by a VTIMEZONE under its TZID when it parses the
-    block, and resolves later TZID parameters from that cache, so the events parse the
-    same without their copies of the block. A block whose TZID is an IANA name is not
-    parsed at all: icalendar uses the IANA zone for it anyway. The cache is icalendar's
-    and process-wide: when two calendars define the same custom TZID differently, the
-    first wins. Zones are also kept under a loose key (case and white space folded) for
-    clients whose TZID parameter differs from their VTIMEZONE by a space.
+    Parsing the same block in every object is nearly half of icalendar's work on a CalDAV
+    calendar, so blocks are cut out before parsing and each distinct one becomes a zone
+    once. A block whose TZID is an IANA name is not parsed at all: the IANA zone is used.
+    A custom zone is applied to its own object only, after parsing (see
+    :func:`relocalize`), so two calendars may define the same TZID differently (Outlook
+    names every hand-made zone "Customized Time Zone"). TZIDs are matched loosely (case
+    and white space folded) for clients whose TZID parameter differs from their
+    VTIMEZONE by a space.
     """
 
     def __init__(self) -> None:
-        self._seen: set[bytes] = set()
-        self._loose: dict[str, tzinfo] = {}
-        self.origin = ""
+        self._zones: dict[bytes, tuple[str, tzinfo] | None] = {}
 
-    def strip(self, data: bytes, origin: str = "") -> bytes:
-        """Return ``data`` without its VTIMEZONE blocks, registering each new one."""
+    def strip(self, data: bytes, origin: str = "") -> tuple[bytes, ZoneMap]:
+        """Return ``data`` without its VTIMEZONE blocks, and the custom zones they define."""
+        zones: ZoneMap = {}
         if b"TIMEZONE" not in data and b"timezone" not in data.lower():
-            return data
-        self.origin = origin
-        return _VTIMEZONE_BLOCK.sub(self._register, data)
+            return data, zones
 
-    def loose_lookup(self, tzid: str) -> tzinfo | None:
-        """Return a registered zone whose TZID matches ignoring case and white space."""
-        return self._loose.get(_loose_key(tzid))
+        def register(match: re.Match[bytes]) -> bytes:
+            entry = self._zone_of(match.group(0), origin)
+            if entry is not None:
+                zones.setdefault(*entry)
+            return b""
 
-    def _register(self, match: re.Match[bytes]) -> bytes:
-        block = match.group(0)
+        return _VTIMEZONE_BLOCK.sub(register, data), zones
+
+    def _zone_of(self, block: bytes, origin: str) -> tuple[str, tzinfo] | None:
         key = hashlib.blake2b(block, digest_size=16).digest()
-        if key in self._seen:
-            return b""
-        self._seen.add(key)
-        tzid = _block_tzid(block)
-        if tzid is not None and _is_iana(tzid.strip()):
-            return b""
-        wrapped = b"BEGIN:VCALENDAR\r\n" + block.rstrip(b"\r\n") + b"\r\nEND:VCALENDAR\r\n"
-        try:
-            for component in Calendar.from_ical(wrapped).walk("VTIMEZONE"):
-                zone = tzp.timezone(str(component["TZID"]))
-                if zone is not None:
-                    self._loose.setdefault(_loose_key(str(component["TZID"])), zone)
-        except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
-            log.warning(
-                "%s: time zone %s cannot be read (%s); its times are read in your zone",
-                self.origin or "calendar", repr(tzid) if tzid else "without TZID", error,
-            )  # fmt: skip
-        return b""
+        if key not in self._zones:
+            self._zones[key] = _parse_zone(block, origin)
+        return self._zones[key]
+
+
+def _parse_zone(block: bytes, origin: str) -> tuple[str, tzinfo] | None:
+    """The (loose TZID, zone) a custom VTIMEZONE block defines; None for IANA names."""
+    tzid = _block_tzid(block)
+    if tzid is not None and _is_iana(tzid.strip()):
+        return None
+    wrapped = b"BEGIN:VCALENDAR\r\n" + block.rstrip(b"\r\n") + b"\r\nEND:VCALENDAR\r\n"
+    try:
+        component = Calendar.from_ical(wrapped).walk("VTIMEZONE")[0]
+        zone = component.to_tz(lookup_tzid=False)  # type: ignore[attr-defined]
+        return _loose_key(str(component["TZID"])), zone
+    except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
+        log.warning(
+            "%s: time zone %s cannot be read (%s); its times are read in your zone",
+            origin or "calendar", repr(tzid) if tzid else "without TZID", error,
+        )  # fmt: skip
+        return None
 
 
 _TZID_LINE = re.compile(rb"^TZID[;:](?:[^:\r\n]*:)?(.*?)\r?$", re.IGNORECASE | re.MULTILINE)
@@ -147,20 +154,28 @@ def _loose_key(tzid: str) -> str:
     return "".join(tzid.split()).casefold()
 
 
-def parse_calendars(data: bytes, registry: TimezoneRegistry, origin: str = "") -> list[Component]:
-    """Given the text of an object, return its top-level components (usually VCALENDARs).
+def parse_calendars(
+    data: bytes, registry: TimezoneRegistry, origin: str = ""
+) -> tuple[list[Component], ZoneMap]:
+    """Given the text of an object, return its top-level components (usually VCALENDARs) and
+    the custom zones its VTIMEZONE blocks define.
 
-    Raise ValueError when the text is not iCalendar at all.
+    Text that is not UTF-8 is read as Windows-1252, the usual other encoding of old
+    exports. Raise ValueError when the text is not iCalendar at all.
     """
     if not data.strip():
         # A zero-byte export is a failed write far more often than an empty calendar,
         # which still has its BEGIN:VCALENDAR; reading it as "all free" would mislead.
         raise ValueError("it is empty")
-    stripped = registry.strip(data, origin)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+    stripped, zones = registry.strip(data, origin)
     calendars: list[Component] = list(Calendar.from_ical(slim(stripped), multiple=True))
     if not calendars:
         raise ValueError("no BEGIN:VCALENDAR or BEGIN:VEVENT found")
-    return calendars
+    return calendars, zones
 
 
 _FOLD = re.compile(rb"\r?\n[ \t]")
@@ -255,7 +270,45 @@ def broken_reason(component: Component) -> str | None:
             return "RRULE cannot be parsed"
         if "FREQ" not in rule:
             return "RRULE has no FREQ"
+        impossible = impossible_rule(rule)
+        if impossible is not None:
+            return f"RRULE {impossible}"
     return _end_before_start(component)
+
+
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_LIMITS = {
+    "BYSECOND": (0, 60),
+    "BYMINUTE": (0, 59),
+    "BYHOUR": (0, 23),
+    "BYMONTH": (1, 12),
+    "BYMONTHDAY": (-31, 31),
+    "BYYEARDAY": (-366, 366),
+    "BYWEEKNO": (-53, 53),
+}
+
+
+def impossible_rule(rule: Any) -> str | None:
+    """Return why a rule can never (or endlessly) produce an instance, None if it can.
+
+    dateutil looks for the next instance until the year 9999 and loops forever on
+    INTERVAL=0, so such rules must be caught before they are expanded.
+    """
+    try:
+        interval = int(rule.get("INTERVAL", [1])[0])
+        values = {name: [int(v) for v in rule.get(name, [])] for name in _LIMITS}
+    except (TypeError, ValueError):
+        return "has a value that is not a number"
+    if interval < 1:
+        return f"has INTERVAL={interval}"
+    for name, (low, high) in _LIMITS.items():
+        bad = [v for v in values[name] if not low <= v <= high or (v == 0 and low < 0)]
+        if bad:
+            return f"has {name}={bad[0]}, out of range"
+    months, days = values["BYMONTH"] or list(range(1, 13)), values["BYMONTHDAY"]
+    if days and not any(abs(day) <= _MONTH_DAYS[month - 1] for month in months for day in days):
+        return "names a day no month in it has"
+    return None
 
 
 def _end_before_start(component: Component) -> str | None:
@@ -369,8 +422,13 @@ def _readable(item: Any) -> bool:
         return False
 
 
-def relocalize(component: Component, registry: TimezoneRegistry) -> set[str]:
-    """Give naive times with a TZID their zone by a loose TZID match; return TZIDs left unknown."""
+def relocalize(component: Component, zones: ZoneMap) -> set[str]:
+    """Give times the zone their object's own VTIMEZONE defines for their TZID.
+
+    icalendar resolves a custom TZID process-wide, by the first definition it saw, or not
+    at all; the wall-clock time is kept and the object's own zone attached. Return the
+    TZIDs that no zone defines, whose naive times are then read in the user's zone.
+    """
     unknown = set()
     for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE"):
         values = component.get(name)
@@ -380,14 +438,15 @@ def relocalize(component: Component, registry: TimezoneRegistry) -> set[str]:
             tzid = _param(prop, "TZID")
             if not tzid:
                 continue
-            zone = registry.loose_lookup(tzid)
+            zone = zones.get(_loose_key(tzid))
             for holder in getattr(prop, "dts", None) or [prop]:
                 value = safe_dt(holder)
-                if isinstance(value, datetime) and value.tzinfo is None:
-                    if zone is None:
-                        unknown.add(tzid)
-                    else:
-                        holder.dt = value.replace(tzinfo=zone)
+                if not isinstance(value, datetime):
+                    continue
+                if zone is not None:
+                    holder.dt = value.replace(tzinfo=zone)
+                elif value.tzinfo is None:
+                    unknown.add(tzid)
     return unknown
 
 

@@ -149,6 +149,14 @@ def printable(text: str, limit: int) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+def one_line(text: str) -> str:
+    """Text safe for one line of a log or terminal: control, format and line-break
+    characters become spaces (a calendar can neither forge log lines nor send escapes)."""
+    return "".join(
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in text
+    )
+
+
 def _painter(colour: bool) -> Any:
     def paint(code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text

@@ -29,6 +29,7 @@ from watercooler.expansion import (
 )
 from watercooler.ical import (
     TimezoneRegistry,
+    ZoneMap,
     drop_broken_lists,
     event_groups,
     parse_calendars,
@@ -162,35 +163,36 @@ def _origin(label: str, href: str) -> str:
 def build_digest(data: bytes, origin: str, window: Window, registry: TimezoneRegistry) -> Digest:
     """Parse one object and expand its events; raise NotICalendarError if it is not iCalendar."""
     try:
-        calendars = parse_calendars(data, registry, origin)
+        calendars, zones = parse_calendars(data, registry, origin)
     except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
         raise NotICalendarError(_first_line(error)) from None
     span = (window.start - MARGIN - SPAN_BEFORE, window.end + MARGIN + SPAN_AFTER)
+    narrow = (window.start - MARGIN, window.end + MARGIN)
     raws: list[RawOccurrence] = []
     warnings: list[str] = []
-    needs_span = False
+    needs_span = narrowed = False
     for calendar in calendars:
         context = ExpansionContext(
             span_start=span[0],
             span_end=span[1],
+            window_start=narrow[0],
+            window_end=narrow[1],
             floating_zone=floating_zone_of(calendar),
             cap=window.cap,
             origin=origin,
         )
         for uid, components in event_groups(calendar):
-            _repair(uid, components, context, window.zone, registry)
+            _repair(uid, components, context, zones)
             needs_span = needs_span or is_series(components)
             raws.extend(expand_group(uid, components, context))
         warnings.extend(context.warnings)
-    return Digest(tuple(raws), span if needs_span else None, tuple(warnings))
+        narrowed = narrowed or context.narrowed
+    covered = (narrow if narrowed else span) if needs_span else None
+    return Digest(tuple(raws), covered, tuple(warnings))
 
 
 def _repair(
-    uid: str,
-    components: list[Component],
-    context: ExpansionContext,
-    zone: tzinfo,
-    registry: TimezoneRegistry,
+    uid: str, components: list[Component], context: ExpansionContext, zones: ZoneMap
 ) -> None:
     """Mend what can be mended in place, warning once per problem and event."""
     unknown: set[str] = set()
@@ -200,7 +202,7 @@ def _repair(
             context.warn(f"event {uid}: recovered a misquoted TZID in {name}")
         repair_dates_with_tzid(component)
         dropped.update(drop_broken_lists(component))
-        unknown |= relocalize(component, registry)
+        unknown |= relocalize(component, zones)
     for name in sorted(dropped):
         context.warn(f"event {uid}: ignored a {name} that cannot be parsed")
     for tzid in sorted(unknown):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Iterator
@@ -15,9 +16,10 @@ log = logging.getLogger(__name__)
 ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
 
 
-def _etag(stat: os.stat_result) -> str:
-    """A change token from size and modification time, as vdir tools use."""
-    return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+def _etag(data: bytes) -> str:
+    """A change token from the content itself: size and mtime miss changes that keep both
+    (``rsync -t``, a restored backup, a coarse file-system clock)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class IcsFileSource:
@@ -30,7 +32,6 @@ class IcsFileSource:
     def objects(self) -> Iterator[CalendarObject]:
         """Yield the file's content; raise SourceError if it cannot be read."""
         try:
-            stat = self.path.stat()
             data = self.path.read_bytes()
         except FileNotFoundError:
             raise SourceError(f"{self.path}: no such file") from None
@@ -38,7 +39,7 @@ class IcsFileSource:
             raise SourceError(f"{self.path}: is a folder, not an .ics file") from None
         except OSError as error:
             raise SourceError(f"{self.path}: cannot read: {error.strerror}") from None
-        yield CalendarObject(href=self.path.name, etag=_etag(stat), data=data)
+        yield CalendarObject(href=self.path.name, etag=_etag(data), data=data)
 
 
 class VdirSource:
@@ -56,12 +57,11 @@ class VdirSource:
         """Yield each ``.ics`` file in name order; raise SourceError if the folder is unreadable."""
         for entry in self._entries():
             try:
-                stat = entry.stat()
                 data = Path(entry.path).read_bytes()
             except OSError as error:
                 log.warning("%s: skipped unreadable file: %s", entry.path, error.strerror)
                 continue
-            yield CalendarObject(href=entry.name, etag=_etag(stat), data=data)
+            yield CalendarObject(href=entry.name, etag=_etag(data), data=data)
 
     def _entries(self) -> list[os.DirEntry[str]]:
         try:
