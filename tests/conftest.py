@@ -13,6 +13,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from caldav_servers import RadicaleServer, XandikosServer
+from faultserver import FaultServer
 from httpserver import FeedServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,3 +77,34 @@ def feed_server() -> Iterator[FeedServer]:
     server = FeedServer().start()
     yield server
     server.stop()
+
+
+DAV_USER, DAV_PASSWORD = "ana", "correct horse battery staple"
+
+
+@pytest.fixture
+def radicale(tmp_path: Path) -> Iterator[RadicaleServer]:
+    """Real Radicale with htpasswd auth (DAV_USER/DAV_PASSWORD) behind a counting proxy."""
+    with RadicaleServer(tmp_path / "radicale", {DAV_USER: DAV_PASSWORD}) as server:
+        yield server
+
+
+@pytest.fixture
+def xandikos(tmp_path: Path) -> Iterator[XandikosServer]:
+    """Real Xandikos, no auth, principal ``/user/``, behind a counting proxy."""
+    with XandikosServer(tmp_path / "xandikos") as server:
+        yield server
+
+
+@pytest.fixture(params=["radicale", "xandikos"])
+def dav_server(request: pytest.FixtureRequest) -> RadicaleServer | XandikosServer:
+    """Each real server in turn."""
+    server: RadicaleServer | XandikosServer = request.getfixturevalue(request.param)
+    return server
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A misbehaving server with no upstream: 502 until a fault is injected."""
+    with FaultServer() as server:
+        yield server

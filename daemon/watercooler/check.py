@@ -15,6 +15,7 @@ from typing import Any
 from watercooler.classify import Classification, classify
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
+from watercooler.sources.caldav import Clock
 from watercooler.store import Store
 from watercooler.timebox import DateRange
 from watercooler.timeline import Progress, Window, read_timeline
@@ -37,7 +38,9 @@ def day_range(now: datetime, days_back: int, days_ahead: int) -> DateRange:
     return DateRange(today - timedelta(days=days_back), today + timedelta(days=days_ahead))
 
 
-def open_sources(settings: Settings, overrides: Sequence[str] = ()) -> list[CalendarSource]:
+def open_sources(
+    settings: Settings, overrides: Sequence[str], store: Store, clock: Clock
+) -> list[CalendarSource]:
     """Return the configured sources, or the ``--source`` overrides in their place.
 
     An override URL takes its credentials from the configured source with the same URL.
@@ -49,7 +52,7 @@ def open_sources(settings: Settings, overrides: Sequence[str] = ()) -> list[Cale
         else list(settings.sources)
     )
     cache_dir = settings.resolved_state_dir() / "cache"
-    return [open_source(source, cache_dir=cache_dir) for source in chosen]
+    return [open_source(source, cache_dir=cache_dir, store=store, clock=clock) for source in chosen]
 
 
 def run_check(

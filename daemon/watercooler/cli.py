@@ -11,14 +11,15 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from watercooler import __version__
 from watercooler.check import CheckResult, open_sources, run_check, sample_calendar_path
 from watercooler.errors import ConfigError, WatercoolerError
-from watercooler.render import one_line, to_json, to_text
+from watercooler.render import one_line, render_calendars, to_json, to_text
 from watercooler.settings import Settings, load_settings, settings_from
 from watercooler.sources import CalendarSource
 from watercooler.sources.files import IcsFileSource
@@ -98,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_view_options(check)
     check.set_defaults(handler=_check)
 
+    calendars = commands.add_parser(
+        "calendars",
+        parents=[common],
+        help="list the calendars the configured sources can see",
+        description="Discover the calendars of every configured source and list their "
+        "name, URL, component types and whether the server supports incremental sync.",
+    )
+    calendars.set_defaults(handler=_calendars)
+
     demo = commands.add_parser(
         "demo",
         parents=[common],
@@ -169,27 +179,43 @@ def _days(text: str) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    sources = open_sources(settings, args.source)
-    if not sources:
-        raise ConfigError(
-            "no calendar to read: add a [[sources]] entry to the config or pass --source"
-        )
-    store = _open_store(settings)
-    try:
+    with _opened_store(settings) as store:
+        sources = open_sources(settings, args.source, store, _clock(settings))
+        if not sources:
+            raise ConfigError(
+                "no calendar to read: add a [[sources]] entry to the config or pass --source"
+            )
         return _print(args, settings, sources, store)
-    finally:
-        if store is not None:
-            store.close()
 
 
-def _open_store(settings: Settings) -> Store | None:
-    """The state database, or None (with a warning) when it cannot be used: check still
-    works, it only parses everything again."""
+def _calendars(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    if not settings.sources:
+        raise ConfigError("no [[sources]] in the config")
+    with _opened_store(settings) as store:
+        for source in open_sources(settings, (), store, _clock(settings)):
+            sys.stdout.write(render_calendars(source))
+    return EXIT_OK
+
+
+@contextmanager
+def _opened_store(settings: Settings) -> Iterator[Store]:
+    """The state database; an in-memory one (with a warning) when it cannot be used:
+    check still works, it only reads everything again."""
     try:
-        return Store.in_state_dir(settings.resolved_state_dir())
+        store = Store.in_state_dir(settings.resolved_state_dir())
     except StoreError as error:
-        log.warning("%s; reading without the cache", error)
-        return None
+        log.warning("%s; working without the cache", error)
+        store = Store(Path(":memory:"))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _clock(settings: Settings) -> Callable[[], datetime]:
+    """The wall clock, read only at the edge and handed inward."""
+    return lambda: datetime.now(tz=settings.zone)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -14,6 +14,8 @@ from typing import Any
 
 from watercooler.check import CheckResult
 from watercooler.classify import DayFacts, Lunch, SocialFacts, SocialStatus
+from watercooler.sources import CalendarSource
+from watercooler.sources.caldav import CalDAVSource
 
 _LUNCH_COLOUR = {
     Lunch.SOCIAL: "32",
@@ -162,3 +164,18 @@ def _painter(colour: bool) -> Any:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
     return paint
+
+
+def render_calendars(source: CalendarSource) -> str:
+    """What ``watercooler calendars`` prints for one source."""
+    if not isinstance(source, CalDAVSource):
+        return f"{source.label}\n  (a calendar file or feed: one calendar)\n"
+    lines = [source.label]
+    for collection in source.discover():
+        kinds = ", ".join(collection.components) or "any"
+        sync = "incremental sync" if collection.sync_token is not None else "no sync token"
+        lines.append(f"  {printable(collection.name, 40):<40} {collection.url}")
+        lines.append(f"  {'':<40} components: {kinds}; {sync}")
+    if len(lines) == 1:
+        lines.append("  (no calendar with events)")
+    return "\n".join(lines) + "\n"

@@ -140,6 +140,19 @@ class SourceSettings(_Section):
         "$CREDENTIALS_DIRECTORY first, a relative path next to the config file.",
     )
     timeout: float = Field(default=30.0, gt=0, le=600, description="Seconds per request.")
+    calendars: list[str] = Field(
+        default=[],
+        description="CalDAV: the calendars to read, by display name or URL; default all "
+        "calendars that hold events.",
+    )
+    auth: Literal["basic", "digest"] = Field(
+        default="basic", description="CalDAV: HTTP authentication scheme, set up front."
+    )
+    verify_tls: bool = Field(default=True, description="Verify the server's TLS certificate.")
+    allow_insecure: bool = Field(
+        default=False,
+        description="Allow sending a password over plain http:// to a non-loopback host.",
+    )
     _base_dir: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")

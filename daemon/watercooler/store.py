@@ -44,6 +44,12 @@ MIGRATIONS: tuple[str, ...] = (
         used TEXT NOT NULL DEFAULT (datetime('now'))
     ) WITHOUT ROWID;
     """,
+    # 2: remember which configured source found each collection, so a poll can skip
+    # discovery and go straight to the one sync REPORT per collection.
+    """
+    ALTER TABLE collections ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    CREATE INDEX collections_by_source ON collections (source);
+    """,
 )
 
 
@@ -142,3 +148,105 @@ class Store:
             db.executemany(
                 "INSERT OR REPLACE INTO digests (key, body) VALUES (?, ?)", list(items.items())
             )
+
+    # -- CalDAV collections and their objects ---------------------------------------------
+
+    def collection(self, url: str) -> CollectionState | None:
+        """The stored state of a collection, None if it was never synced."""
+        row = self.db.execute(
+            "SELECT id, url, display_name, sync_token, ctag, failures, next_attempt "
+            "FROM collections WHERE url = ?",
+            (url,),
+        ).fetchone()
+        return None if row is None else CollectionState(*row)
+
+    def ensure_collection(self, url: str, display_name: str, source: str) -> CollectionState:
+        """The stored state of a collection, created empty when new."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO collections (url, display_name, source) VALUES (?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET display_name = excluded.display_name, "
+                "source = excluded.source",
+                (url, display_name, source),
+            )
+        state = self.collection(url)
+        if state is None:  # pragma: no cover - the row was just written
+            raise StoreError(f"{self.path}: collection {url} vanished")
+        return state
+
+    def collections_of(self, source: str) -> list[CollectionState]:
+        """The collections a configured source found, by URL."""
+        rows = self.db.execute(
+            "SELECT id, url, display_name, sync_token, ctag, failures, next_attempt "
+            "FROM collections WHERE source = ? ORDER BY url",
+            (source,),
+        )
+        return [CollectionState(*row) for row in rows]
+
+    def forget_collections(self, source: str, keep: set[str]) -> None:
+        """Drop a source's collections (and their objects) that are no longer selected."""
+        with self.transaction() as db:
+            for state in self.collections_of(source):
+                if state.url not in keep:
+                    db.execute("DELETE FROM collections WHERE id = ?", (state.id,))
+
+    def etags(self, collection_id: int) -> dict[str, str]:
+        """href → etag of every cached object of a collection."""
+        rows = self.db.execute(
+            "SELECT href, etag FROM objects WHERE collection_id = ?", (collection_id,)
+        )
+        return dict(rows.fetchall())
+
+    def objects(self, collection_id: int) -> Iterator[tuple[str, str, bytes]]:
+        """(href, etag, data) of every cached object of a collection, by href."""
+        rows = self.db.execute(
+            "SELECT href, etag, data FROM objects WHERE collection_id = ? ORDER BY href",
+            (collection_id,),
+        )
+        for href, etag, data in rows:
+            yield str(href), str(etag), bytes(data)
+
+    def apply_sync(
+        self,
+        collection_id: int,
+        fetched: dict[str, tuple[str, bytes]],
+        deleted: set[str],
+        token: str | None,
+        ctag: str | None,
+        when: str,
+    ) -> None:
+        """Store one successful sync in one transaction: objects, deletions, token."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO objects (collection_id, href, etag, data) "
+                "VALUES (?, ?, ?, ?)",
+                [(collection_id, href, etag, data) for href, (etag, data) in fetched.items()],
+            )
+            db.executemany(
+                "DELETE FROM objects WHERE collection_id = ? AND href = ?",
+                [(collection_id, href) for href in deleted],
+            )
+            db.execute(
+                "UPDATE collections SET sync_token = ?, ctag = ?, last_success = ?, "
+                "failures = 0, next_attempt = NULL WHERE id = ?",
+                (token, ctag, when, collection_id),
+            )
+
+    def record_failure(self, collection_id: int, next_attempt: str) -> int:
+        """Count a failed poll and when to try again; return the failures in a row."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE collections SET failures = failures + 1, next_attempt = ? WHERE id = ?",
+                (next_attempt, collection_id),
+            )
+        row = self.db.execute(
+            "SELECT failures FROM collections WHERE id = ?", (collection_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def last_success(self, collection_id: int) -> str | None:
+        """When the collection was last synced successfully (ISO 8601), None if never."""
+        row = self.db.execute(
+            "SELECT last_success FROM collections WHERE id = ?", (collection_id,)
+        ).fetchone()
+        return None if row is None or row[0] is None else str(row[0])

@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from httpserver import FeedServer, Route
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
 from watercooler.sources import CalendarObject, CalendarSource, open_source
+from watercooler.sources.caldav import CalDAVSource
 from watercooler.sources.feed import FeedSource
 from watercooler.sources.files import IcsFileSource, VdirSource
+from watercooler.store import Store
 
 NOW = "2026-03-11T09:00:00+01:00"  # Wednesday, Berlin winter time
 ICS_HEADERS = {"Content-Type": "text/calendar; charset=utf-8"}
@@ -398,11 +401,21 @@ def test_open_source_picks_the_backend_by_url(tmp_path: Path, feed_server: FeedS
     single.write_bytes(one_event("Coffee"))
     vdir = tmp_path / "vdir"
     vdir.mkdir()
-    cache = tmp_path / "cache"
-    assert isinstance(open_source(SourceSettings(url=str(single)), cache_dir=cache), IcsFileSource)
-    assert isinstance(open_source(SourceSettings(url=str(vdir)), cache_dir=cache), VdirSource)
-    feed = open_source(SourceSettings(url=feed_server.url("/work.ics")), cache_dir=cache)
-    assert isinstance(feed, FeedSource)
+    store = Store(tmp_path / "state.sqlite")
+
+    def opened(url: str) -> object:
+        return open_source(
+            SourceSettings(url=url), cache_dir=tmp_path / "cache", store=store, clock=_clock
+        )
+
+    assert isinstance(opened(str(single)), IcsFileSource)
+    assert isinstance(opened(str(vdir)), VdirSource)
+    assert isinstance(opened(feed_server.url("/work.ics")), FeedSource)
+    assert isinstance(opened(feed_server.url("/dav/ana/work/")), CalDAVSource)
+
+
+def _clock() -> datetime:
+    return datetime(2026, 3, 9, tzinfo=UTC)
 
 
 def test_a_vdir_yields_one_object_per_ics_file_named_by_its_file(tmp_path: Path) -> None:

@@ -39,35 +39,7 @@ from helpers import calendar, event
 USER, PASSWORD = "ana", "correct horse battery staple"
 DavServer = RadicaleServer | XandikosServer
 
-# --- fixtures (to move into conftest.py) --------------------------------------------------
-
-
-@pytest.fixture
-def radicale(tmp_path: Path) -> Iterator[RadicaleServer]:
-    """Real Radicale with htpasswd auth (``USER``/``PASSWORD``) behind a counting proxy."""
-    with RadicaleServer(tmp_path / "radicale", {USER: PASSWORD}) as server:
-        yield server
-
-
-@pytest.fixture
-def xandikos(tmp_path: Path) -> Iterator[XandikosServer]:
-    """Real Xandikos, no auth, principal ``/user/``, behind a counting proxy."""
-    with XandikosServer(tmp_path / "xandikos") as server:
-        yield server
-
-
-@pytest.fixture(params=["radicale", "xandikos"])
-def dav_server(request: pytest.FixtureRequest) -> DavServer:
-    """Each real server in turn."""
-    server: DavServer = request.getfixturevalue(request.param)
-    return server
-
-
-@pytest.fixture
-def fault_server() -> Iterator[FaultServer]:
-    """A misbehaving server with no upstream: 502 until a fault is injected."""
-    with FaultServer() as server:
-        yield server
+# --- fixtures (the servers themselves are in conftest.py) -----------------------------------
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ from urllib.parse import unquote, urlsplit
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
 from watercooler.sources.base import CalendarObject, CalendarSource
+from watercooler.sources.caldav import CalDAVSource, Clock
 from watercooler.sources.feed import FeedCredentials, FeedSource
 from watercooler.sources.files import IcsFileSource, VdirSource
+from watercooler.store import Store
 from watercooler.urls import redact_url
 
 __all__ = ["CalendarObject", "CalendarSource", "open_source", "source_kind"]
@@ -37,9 +39,12 @@ def source_kind(settings: SourceSettings) -> str:
     return "vdir" if path.is_dir() else "file"
 
 
-def open_source(settings: SourceSettings, *, cache_dir: Path) -> CalendarSource:
+def open_source(
+    settings: SourceSettings, *, cache_dir: Path, store: Store, clock: Clock
+) -> CalendarSource:
     """Given a configured source, return the backend that reads it.
 
+    CalDAV sources keep their calendars in ``store``; feeds their bodies in ``cache_dir``.
     Raise SourceError for a URL no backend can read.
     """
     kind = source_kind(settings)
@@ -51,10 +56,7 @@ def open_source(settings: SourceSettings, *, cache_dir: Path) -> CalendarSource:
             credentials=_feed_credentials(settings),
         )
     if kind == "caldav":
-        raise SourceError(
-            f"{redact_url(settings.url)}: CalDAV collections are not supported yet; "
-            "use the calendar's .ics export or a vdir"
-        )
+        return CalDAVSource(settings, store, clock)
     path = _local_path(settings.url.strip())
     return VdirSource(path) if kind == "vdir" else IcsFileSource(path)
 

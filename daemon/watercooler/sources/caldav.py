@@ -1,0 +1,304 @@
+"""A CalDAV calendar, kept in the local store and brought up to date incrementally.
+
+A poll where nothing changed costs one sync-collection REPORT per collection (RFC 6578):
+discovery is remembered in the store, changed objects are fetched with calendar-multiget
+in batches, deletions remove them. Servers without sync tokens are listed by etag. A
+failed poll never changes the cache: the last good copy stays in use and the next attempt
+backs off exponentially with jitter, capped at 15 minutes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from caldav.davclient import DAVClient
+
+from watercooler.errors import ConfigError, SourceError
+from watercooler.settings import SourceSettings
+from watercooler.sources.base import CalendarObject
+from watercooler.sources.dav import (
+    CALDAV,
+    DAV,
+    AuthError,
+    BatchTooLargeError,
+    Collection,
+    Dav,
+    InvalidTokenError,
+    Listing,
+    NotSupportedError,
+    TransientError,
+    components_of,
+    is_calendar,
+    property_href,
+    property_text,
+)
+from watercooler.store import CollectionState, Store
+from watercooler.urls import redact_url
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+"""Most hrefs in one multiget (Radicale refuses reports of more than 10,000 events)."""
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=15)
+
+Clock = Callable[[], datetime]
+
+
+class CalDAVSource:
+    """A configured CalDAV URL: one collection, or every calendar of a principal."""
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        store: Store,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.url = settings.url.strip()
+        user = f" as {settings.username}" if settings.username else ""
+        self.label = f"{redact_url(self.url)}{user}"
+        self._dav: Dav | None = None
+
+    # -- the CalendarSource interface --------------------------------------------------
+
+    def objects(self) -> Iterator[CalendarObject]:
+        """Sync, then yield every cached object of the selected collections."""
+        for state in self.sync():
+            for href, etag, data in self.store.objects(state.id):
+                yield CalendarObject(href=href, etag=etag, data=data)
+
+    # -- syncing -----------------------------------------------------------------------
+
+    def sync(self, *, rediscover: bool = False) -> list[CollectionState]:
+        """Bring the cache up to date and return the collections' states.
+
+        Raise SourceError when the server cannot be used and nothing is cached, or the
+        credentials are refused.
+        """
+        known = self.store.collections_of(self.url)
+        if rediscover or not known:
+            try:
+                found = self.discover()
+            except TransientError as error:
+                if not known:
+                    raise
+                log.warning("%s; using the cached calendars", error)
+                return known
+            self.store.forget_collections(self.url, {c.url for c in found})
+            known = [self.store.ensure_collection(c.url, c.name, self.url) for c in found]
+        return [self._sync_collection(state) for state in known]
+
+    def _sync_collection(self, state: CollectionState) -> CollectionState:
+        try:
+            listing, full = self._listing(state)
+            stored = self.store.etags(state.id)
+            if full:
+                if stored and not listing.etags:
+                    raise TransientError(
+                        f"{self.label}: the server listed {state.url} as empty while "
+                        f"{len(stored)} events are cached; treated as a failed poll"
+                    )
+                deleted = set(stored) - set(listing.etags)
+            else:
+                deleted = listing.deleted & set(stored)
+            changed = [href for href, etag in listing.etags.items() if stored.get(href) != etag]
+            fetched = self._fetch(state.url, changed)
+            self.store.apply_sync(
+                state.id, fetched, deleted, listing.token, state.ctag, self.clock().isoformat()
+            )
+            if fetched or deleted:
+                log.info("%s: %d changed, %d deleted", state.url, len(fetched), len(deleted))
+        except TransientError as error:
+            self._failed(state, error)
+        refreshed = self.store.collection(state.url)
+        return refreshed or state
+
+    def _listing(self, state: CollectionState) -> tuple[Listing, bool]:
+        """What changed: a token sync when the server offers one, else an etag listing.
+
+        Return the listing and whether it is complete (deletions are then what is missing).
+        A server without sync support is remembered by an empty token.
+        """
+        dav = self._client()
+        if state.sync_token == "":
+            return _etag_listing(dav, state.url), True
+        if state.sync_token:
+            try:
+                return _normalised(dav.sync(state.url, state.sync_token)), False
+            except InvalidTokenError:
+                log.warning("%s: sync token expired; reading the calendar again", state.url)
+        try:
+            return _normalised(dav.sync(state.url, None)), True
+        except (NotSupportedError, BatchTooLargeError) as error:
+            log.info("%s: %s; listing etags instead", state.url, error)
+        return _etag_listing(dav, state.url), True
+
+    def _fetch(self, url: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
+        fetched: dict[str, tuple[str, bytes]] = {}
+        for start in range(0, len(hrefs), BATCH):
+            fetched.update(self._multiget(url, hrefs[start : start + BATCH]))
+        return fetched
+
+    def _multiget(self, url: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
+        """One multiget; a batch the server refuses as too large is split in two."""
+        try:
+            answer = self._client().multiget(url, [_quoted(href) for href in hrefs])
+        except BatchTooLargeError:
+            if len(hrefs) == 1:
+                raise TransientError(f"{self.label}: the server refused {hrefs[0]}") from None
+            half = len(hrefs) // 2
+            return {**self._multiget(url, hrefs[:half]), **self._multiget(url, hrefs[half:])}
+        return {_path(href): value for href, value in answer.items()}
+
+    def _failed(self, state: CollectionState, error: TransientError) -> None:
+        delay = backoff(state.failures + 1, self.rng)
+        when = self.clock() + delay
+        self.store.record_failure(state.id, when.isoformat())
+        last = self.store.last_success(state.id)
+        if last is None:
+            raise error
+        log.warning(
+            "%s; using the copy from %s, next attempt in %d s",
+            error, last[:16].replace("T", " "), delay.total_seconds(),
+        )  # fmt: skip
+
+    # -- discovery ---------------------------------------------------------------------
+
+    def discover(self) -> list[Collection]:
+        """The calendar collections this source reads: the URL itself, or the principal's
+        calendars that hold events, narrowed to ``calendars`` when it is set."""
+        dav = self._client()
+        described = dav.describe(self.url)
+        if not described:
+            raise TransientError(f"{self.label}: the server described nothing at this URL")
+        _, props = described[0]
+        if is_calendar(props):
+            return [_collection(self.url, props)]
+        home = property_href(props, CALDAV, "calendar-home-set")
+        if home is None:
+            principal = property_href(props, DAV, "current-user-principal")
+            if principal is None:
+                raise SourceError(f"{self.label}: neither a calendar nor a CalDAV principal")
+            principal_props = dict(dav.describe(urljoin(self.url, principal))).values()
+            home = next(
+                (
+                    found
+                    for p in principal_props
+                    if (found := property_href(p, CALDAV, "calendar-home-set"))
+                ),
+                None,
+            )
+            if home is None:
+                raise SourceError(f"{self.label}: the principal has no calendar home")
+        home_url = urljoin(self.url, home)
+        calendars = [
+            _collection(found_url, found)
+            for found_url, found in dav.describe(home_url, depth=1)
+            if is_calendar(found)
+        ]
+        return self._selected([c for c in calendars if c.has_events])
+
+    def _selected(self, calendars: list[Collection]) -> list[Collection]:
+        wanted = [name.strip() for name in self.settings.calendars if name.strip()]
+        if not wanted:
+            return calendars
+        chosen = [
+            c
+            for c in calendars
+            if c.name in wanted or c.url in wanted or _path(c.url) in {_path(w) for w in wanted}
+        ]
+        missing = [
+            w
+            for w in wanted
+            if not any(w in (c.name, c.url) or _path(c.url) == _path(w) for c in chosen)
+        ]
+        if missing:
+            names = ", ".join(sorted(c.name or c.url for c in calendars)) or "none"
+            raise SourceError(f"{self.label}: no calendar {missing[0]!r} (found: {names})")
+        return chosen
+
+    def _client(self) -> Dav:
+        if self._dav is None:
+            password = self.settings.resolve_password()
+            require_safe_transport(self.url, self.settings, password)
+            client = DAVClient(
+                url=self.url,
+                username=self.settings.username,
+                password=password,
+                auth_type=self.settings.auth if self.settings.username else None,
+                timeout=self.settings.timeout,  # type: ignore[arg-type]
+                ssl_verify_cert=self.settings.verify_tls,
+                enable_rfc6764=False,
+                rate_limit_handle=False,
+            )
+            self._dav = Dav(client, self.label, self.settings.username)
+        return self._dav
+
+
+def require_safe_transport(url: str, settings: SourceSettings, password: str | None) -> None:
+    """Refuse to send a password over plain http:// to anything but a loopback address."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or password is None or settings.allow_insecure:
+        return
+    host = (parts.hostname or "").lower()
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ConfigError(
+        f"{redact_url(url)}: refusing to send a password over plain http:// to {host}; "
+        "use https://, or set allow_insecure = true for this source"
+    )
+
+
+def backoff(failures: int, rng: random.Random) -> timedelta:
+    """Exponential backoff with jitter: 30 s, 1 min, 2 min … capped at 15 min."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_FIRST * (2 ** min(max(failures - 1, 0), 10)))
+    return timedelta(seconds=ceiling.total_seconds() * rng.uniform(0.5, 1.0))
+
+
+def _collection(url: str, props: dict[str, object]) -> Collection:
+    return Collection(
+        url=url,
+        name=property_text(props, DAV, "displayname") or _path(url).rstrip("/").rsplit("/", 1)[-1],
+        components=components_of(props),
+        sync_token=property_text(props, DAV, "sync-token"),
+        ctag=property_text(props, "http://calendarserver.org/ns/", "getctag"),
+    )
+
+
+def _path(href: str) -> str:
+    """An href in the one form it is stored and compared in: its unquoted path."""
+    return unquote(urlsplit(href).path)
+
+
+def _quoted(path: str) -> str:
+    return quote(path, safe="/@:+,;=~!$&'()*")
+
+
+def _etag_listing(dav: Dav, url: str) -> Listing:
+    listing = _normalised(dav.etags(url))
+    listing.token = ""
+    return listing
+
+
+def _normalised(listing: Listing) -> Listing:
+    listing.etags = {_path(href): etag for href, etag in listing.etags.items()}
+    listing.deleted = {_path(href) for href in listing.deleted}
+    return listing
+
+
+__all__ = ["AuthError", "CalDAVSource", "backoff", "require_safe_transport"]

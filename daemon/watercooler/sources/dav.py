@@ -1,0 +1,309 @@
+"""The few WebDAV/CalDAV requests watercooler sends, and the checks on their answers.
+
+The caldav library's client carries the connection: one HTTP session, authentication set
+up front (probing unauthenticated costs a round trip, a second on Radicale), timeouts.
+The request bodies are written here and every answer is checked before it is believed: a
+multistatus that is not XML, HTML answered with 200 by a captive portal, a truncated body
+or a 5xx are :class:`TransientError` — a failed poll, never "the calendar is empty".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+from xml.sax.saxutils import escape
+
+from caldav.davclient import DAVClient
+from caldav.lib import error as dav_error
+from lxml import etree
+
+from watercooler.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+DAV = "DAV:"
+CALDAV = "urn:ietf:params:xml:ns:caldav"
+CS = "http://calendarserver.org/ns/"
+NAMESPACES = f'xmlns:d="{DAV}" xmlns:c="{CALDAV}" xmlns:cs="{CS}"'
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+class TransientError(SourceError):
+    """The server could not answer properly this time; the cache stays in use."""
+
+
+class AuthError(SourceError):
+    """The server refused the credentials (401) or the access (403)."""
+
+
+class InvalidTokenError(SourceError):
+    """The server no longer knows the sync token: a full resync is needed."""
+
+
+class NotSupportedError(SourceError):
+    """The server does not offer this report (sync-collection): list etags instead."""
+
+
+class BatchTooLargeError(SourceError):
+    """The server refused a multiget as too large (400/413/507): send smaller batches."""
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A calendar collection as the server describes it."""
+
+    url: str
+    name: str
+    components: tuple[str, ...]
+    sync_token: str | None
+    ctag: str | None
+
+    @property
+    def has_events(self) -> bool:
+        """Whether the collection may hold VEVENTs (servers that say nothing allow all)."""
+        return not self.components or "VEVENT" in self.components
+
+
+@dataclass(slots=True)
+class Listing:
+    """What a sync REPORT or an etag PROPFIND returned: hrefs with etags, deleted hrefs."""
+
+    etags: dict[str, str] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    token: str | None = None
+
+
+class Dav:
+    """Sends the requests through a caldav client and checks the answers."""
+
+    def __init__(self, client: DAVClient, label: str, username: str | None) -> None:
+        self.client = client
+        self.label = label
+        self.username = username
+
+    # -- requests ----------------------------------------------------------------------
+
+    def propfind(self, url: str, props: str, depth: int) -> etree._Element:
+        """PROPFIND ``url``; return the multistatus root."""
+        body = (
+            f'<?xml version="1.0" encoding="utf-8"?><d:propfind {NAMESPACES}>'
+            f"<d:prop>{props}</d:prop></d:propfind>"
+        )
+        return self._multistatus(url, "PROPFIND", body, {"Depth": str(depth)})
+
+    def report(self, url: str, body: str, depth: int = 1) -> etree._Element:
+        """REPORT on ``url``; return the multistatus root."""
+        return self._multistatus(url, "REPORT", body, {"Depth": str(depth)})
+
+    def _multistatus(
+        self, url: str, method: str, body: str, headers: dict[str, str]
+    ) -> etree._Element:
+        headers = {**headers, "Content-Type": 'application/xml; charset="utf-8"'}
+        try:
+            response = self.client.request(url, method, body, headers)
+            status = int(response.status)
+            raw = response.raw
+        except dav_error.AuthorizationError as error:
+            raise self._refusal(method, error) from None
+        except dav_error.RateLimitError as error:
+            raise TransientError(f"{self.label}: the server asks to slow down ({error})") from None
+        except Exception as error:  # noqa: BLE001 - network stack errors vary by transport
+            raise TransientError(f"{self.label}: {describe_failure(error)}") from None
+        return self._check(method, status, raw)
+
+    def _check(self, method: str, status: int, raw: Any) -> etree._Element:
+        if status in (403, 409, 412) and method == "REPORT" and "valid-sync-token" in str(raw):
+            raise InvalidTokenError(f"{self.label}: the sync token expired")
+        if method == "REPORT" and (
+            status in (405, 501) or (status == 403 and "supported-report" in str(raw))
+        ):
+            raise NotSupportedError(f"{self.label}: the server does not support this report")
+        if status in (400, 413, 507) and method == "REPORT":
+            raise BatchTooLargeError(f"{self.label}: the server refused the request ({status})")
+        if status in (401, 403):
+            raise AuthError(self._auth_text(status))
+        if status != 207:
+            raise TransientError(f"{self.label}: {method} answered HTTP {status}")
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw or b"")
+        try:
+            root = etree.fromstring(data, _PARSER)
+        except etree.XMLSyntaxError as error:
+            raise TransientError(f"{self.label}: the answer is not valid XML ({error})") from None
+        if root.tag != f"{{{DAV}}}multistatus":
+            raise TransientError(f"{self.label}: the answer is not a WebDAV multistatus")
+        return root
+
+    def _refusal(self, method: str, error: Exception) -> SourceError:
+        """A 401/403 is an auth problem unless its precondition says otherwise (RFC 6578:
+        an expired sync token is a 403 with DAV:valid-sync-token)."""
+        preconditions = " ".join(str(p) for p in getattr(error, "preconditions", None) or ())
+        body = str(getattr(error, "body", "") or "")
+        if method == "REPORT" and "valid-sync-token" in preconditions + body:
+            return InvalidTokenError(f"{self.label}: the sync token expired")
+        if method == "REPORT" and "supported-report" in preconditions + body:
+            return NotSupportedError(f"{self.label}: the server does not support this report")
+        status = getattr(error, "status", None)
+        return AuthError(self._auth_text(403 if status == 403 else 401))
+
+    def _auth_text(self, status: int) -> str:
+        who = f"user {self.username!r}" if self.username else "no user name"
+        if status == 403:
+            return f"{self.label}: access refused (HTTP 403) for {who}"
+        return f"{self.label}: the server refused the credentials (HTTP 401) of {who}"
+
+    # -- CalDAV operations -------------------------------------------------------------
+
+    def describe(self, url: str, depth: int = 0) -> list[tuple[str, dict[str, Any]]]:
+        """PROPFIND the properties discovery needs; return (absolute URL, props) pairs."""
+        props = (
+            "<d:resourcetype/><d:displayname/><d:current-user-principal/>"
+            "<c:calendar-home-set/><c:supported-calendar-component-set/><d:sync-token/>"
+            "<cs:getctag/>"
+        )
+        root = self.propfind(url, props, depth)
+        return [(urljoin(url, href), found) for href, found in _responses(root)]
+
+    def sync(self, url: str, token: str | None) -> Listing:
+        """A sync-collection REPORT (RFC 6578): changes since ``token``, or everything."""
+        body = (
+            f'<?xml version="1.0" encoding="utf-8"?><d:sync-collection {NAMESPACES}>'
+            f"<d:sync-token>{escape(token or '')}</d:sync-token><d:sync-level>1</d:sync-level>"
+            "<d:prop><d:getetag/></d:prop></d:sync-collection>"
+        )
+        root = self.report(url, body)
+        listing = Listing(token=_text(root.find(f"{{{DAV}}}sync-token")) or None)
+        for response in root.findall(f"{{{DAV}}}response"):
+            href = _href(response)
+            if href is None or _same_path(href, url):
+                continue
+            etag = _etag_of(response)
+            if etag is None and _status_of(response) == 404:
+                listing.deleted.add(href)
+            elif etag is not None:
+                listing.etags[href] = etag
+        return listing
+
+    def etags(self, url: str) -> Listing:
+        """List every object's etag with a depth-1 PROPFIND (for servers without sync)."""
+        root = self.propfind(url, "<d:getetag/><d:resourcetype/>", 1)
+        listing = Listing()
+        for response in root.findall(f"{{{DAV}}}response"):
+            href = _href(response)
+            etag = _etag_of(response)
+            if href is not None and etag is not None and not _same_path(href, url):
+                listing.etags[href] = etag
+        return listing
+
+    def multiget(self, url: str, hrefs: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+        """Fetch objects by href; return href → (etag, data). Missing objects are left out."""
+        wanted = "".join(f"<d:href>{escape(href)}</d:href>" for href in hrefs)
+        body = (
+            f'<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget {NAMESPACES}>'
+            f"<d:prop><d:getetag/><c:calendar-data/></d:prop>{wanted}</c:calendar-multiget>"
+        )
+        root = self.report(url, body)
+        found: dict[str, tuple[str, bytes]] = {}
+        for response in root.findall(f"{{{DAV}}}response"):
+            href = _href(response)
+            data = response.find(f".//{{{CALDAV}}}calendar-data")
+            if href is None or data is None or not (data.text or "").strip():
+                continue
+            found[href] = (_etag_of(response) or "", (data.text or "").encode("utf-8"))
+        return found
+
+
+def _responses(root: etree._Element) -> list[tuple[str, dict[str, Any]]]:
+    """Each response's href and its successfully returned properties."""
+    out = []
+    for response in root.findall(f"{{{DAV}}}response"):
+        href = _href(response)
+        if href is None:
+            continue
+        props: dict[str, Any] = {}
+        for propstat in response.findall(f"{{{DAV}}}propstat"):
+            if not _ok(_text(propstat.find(f"{{{DAV}}}status"))):
+                continue
+            prop = propstat.find(f"{{{DAV}}}prop")
+            for element in prop if prop is not None else []:
+                props[str(element.tag)] = element
+        out.append((href, props))
+    return out
+
+
+def property_text(props: dict[str, Any], namespace: str, name: str) -> str | None:
+    """The text of a returned property, None when absent."""
+    element = props.get(f"{{{namespace}}}{name}")
+    return None if element is None else (_text(element) or "")
+
+
+def property_href(props: dict[str, Any], namespace: str, name: str) -> str | None:
+    """The first href inside a returned property (principal, home set)."""
+    element = props.get(f"{{{namespace}}}{name}")
+    if element is None:
+        return None
+    href = element.find(f"{{{DAV}}}href")
+    return _text(href) or None
+
+
+def is_calendar(props: dict[str, Any]) -> bool:
+    """Whether a resourcetype says calendar collection."""
+    element = props.get(f"{{{DAV}}}resourcetype")
+    return element is not None and element.find(f"{{{CALDAV}}}calendar") is not None
+
+
+def components_of(props: dict[str, Any]) -> tuple[str, ...]:
+    """The component types a collection accepts (empty when the server does not say)."""
+    element = props.get(f"{{{CALDAV}}}supported-calendar-component-set")
+    if element is None:
+        return ()
+    return tuple(str(comp.get("name", "")).upper() for comp in element.findall(f"{{{CALDAV}}}comp"))
+
+
+def _href(response: etree._Element) -> str | None:
+    return _text(response.find(f"{{{DAV}}}href")) or None
+
+
+def _etag_of(response: etree._Element) -> str | None:
+    for propstat in response.findall(f"{{{DAV}}}propstat"):
+        if _ok(_text(propstat.find(f"{{{DAV}}}status"))):
+            etag = propstat.find(f"{{{DAV}}}prop/{{{DAV}}}getetag")
+            if etag is not None and _text(etag):
+                return _text(etag)
+    return None
+
+
+def _status_of(response: etree._Element) -> int:
+    text = _text(response.find(f"{{{DAV}}}status"))
+    parts = text.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+
+
+def _ok(status: str) -> bool:
+    parts = status.split()
+    return len(parts) > 1 and parts[1].startswith("2")
+
+
+def _text(element: etree._Element | None) -> str:
+    return "" if element is None else (element.text or "").strip()
+
+
+def _same_path(href: str, url: str) -> bool:
+    return unquote(urlsplit(href).path).rstrip("/") == unquote(urlsplit(url).path).rstrip("/")
+
+
+def describe_failure(error: Exception) -> str:
+    """A short, secret-free description of a transport failure."""
+    name = type(error).__name__
+    text = str(error).lower()
+    if "timed out" in text or "timeout" in name.lower():
+        return "no answer in time"
+    if "refused" in text:
+        return "connection refused"
+    if "name or service" in text or "resolve" in text:
+        return "host name not found"
+    if "certificate" in text or "ssl" in name.lower():
+        return "TLS certificate could not be verified"
+    return f"request failed ({name})"
