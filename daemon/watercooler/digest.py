@@ -19,7 +19,7 @@ from watercooler import __version__
 from watercooler.expansion import Moment, RawOccurrence
 from watercooler.ical import Attendee, EventInfo
 
-DIGEST_VERSION = 1
+DIGEST_VERSION = 2
 """Bump when what a digest holds changes: every stored digest is then rebuilt."""
 
 
@@ -55,7 +55,8 @@ def encode(digest: Digest) -> bytes:
         if index is None:
             index = infos[id(raw.info)] = len(info_list)
             info_list.append(_info_data(raw.info))
-        rows.append([_moment(raw.start), _moment(raw.end), index, raw.recurrence])
+        low, high = _bounds(raw.start, raw.end)
+        rows.append([_moment(raw.start), _moment(raw.end), index, raw.recurrence, low, high])
     body = {
         "infos": info_list,
         "occurrences": rows,
@@ -65,17 +66,28 @@ def encode(digest: Digest) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def decode(body: bytes) -> Digest:
-    """Rebuild a digest; raise ValueError if the body is not one."""
+def decode(body: bytes, start: datetime | None = None, end: datetime | None = None) -> Digest:
+    """Rebuild a digest, with only the occurrences that may touch ``[start, end)`` when given
+    (a cheap test on stored UTC bounds, so records outside a short window are never built).
+
+    Raise ValueError (or KeyError, TypeError, IndexError) if the body is not a digest.
+    """
     data = json.loads(body)
-    infos = [_info(item) for item in data["infos"]]
-    occurrences = tuple(
-        RawOccurrence(_unmoment(start), _unmoment(end), infos[index], recurrence)
-        for start, end, index, recurrence in data["occurrences"]
-    )
+    low = start.timestamp() if start is not None else float("-inf")
+    high = end.timestamp() if end is not None else float("inf")
+    info_data = data["infos"]
+    infos: dict[int, EventInfo] = {}
+    occurrences = []
+    for first, last, index, recurrence, lower, upper in data["occurrences"]:
+        if upper < low or lower > high:
+            continue
+        info = infos.get(index)
+        if info is None:
+            info = infos[index] = _info(info_data[index])
+        occurrences.append(RawOccurrence(_unmoment(first), _unmoment(last), info, recurrence))
     span = data["span"]
     return Digest(
-        occurrences,
+        tuple(occurrences),
         (_aware(_unmoment(span[0])), _aware(_unmoment(span[1]))) if span else None,
         tuple(data["warnings"]),
     )
@@ -90,6 +102,19 @@ def _info_data(info: EventInfo) -> dict[str, Any]:
 def _info(data: dict[str, Any]) -> EventInfo:
     attendees = tuple(Attendee(str(a), str(p), bool(person)) for a, p, person in data["attendees"])
     return EventInfo(**{**data, "categories": tuple(data["categories"]), "attendees": attendees})
+
+
+_SLACK = 15 * 3600
+"""Seconds a date or floating time may lie from its UTC reading in any zone (UTC-12 to +14)."""
+
+
+def _bounds(start: Moment, end: Moment) -> tuple[int, int]:
+    """Whole UTC seconds surely before the start and after the end, in any user zone."""
+    first = _aware(start).timestamp()
+    last = max(_aware(end).timestamp(), first)
+    if not isinstance(start, datetime):
+        last = max(last, first + 86400)
+    return int(first) - _SLACK, int(last) + _SLACK
 
 
 def _moment(value: Moment) -> str:

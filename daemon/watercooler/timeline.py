@@ -90,7 +90,7 @@ class _Reader:
             body = self.pending.get(key) or self.store.digest(key)
             if body is not None:
                 try:
-                    cached = decode(body)
+                    cached = decode(body, start, end)
                 except (ValueError, KeyError, TypeError, IndexError):
                     cached = None
                 if cached is not None and cached.covers(start, end):
