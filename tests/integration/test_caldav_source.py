@@ -267,3 +267,23 @@ def test_check_reads_a_caldav_source_from_the_config(
     assert "VEVENT" in listing.stdout
     assert "incremental sync" in listing.stdout
     assert DAV_PASSWORD not in result.stderr + override.stderr + listing.stdout
+
+
+def test_without_sync_tokens_an_unchanged_ctag_costs_one_propfind(
+    radicale: RadicaleServer, store: Store
+) -> None:
+    url = make_calendar(radicale.home_url(), "work", radicale.auth, name="Work")
+    put_event(url, "a.ics", ics("Team lunch", "a"), radicale.auth)
+    list(source_for(radicale, store, url).objects())
+    state = store.collection(url)
+    assert state is not None
+    store.apply_sync(state.id, {}, set(), "", None, "x")  # as if the server had no sync
+    list(source_for(radicale, store, url).objects())  # learns the ctag, lists etags
+    radicale.proxy.reset()
+    assert summaries(source_for(radicale, store, url)) == ["Team lunch"]
+    assert radicale.proxy.methods() == {"PROPFIND": 1}
+    put_event(url, "b.ics", ics("Coffee", "b"), radicale.auth)
+    delete_event(url, "a.ics", radicale.auth)
+    radicale.proxy.reset()
+    assert summaries(source_for(radicale, store, url)) == ["Coffee"]
+    assert radicale.proxy.methods() == {"PROPFIND": 2, "REPORT": 1}

@@ -13,7 +13,7 @@ import ipaddress
 import logging
 import random
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from caldav.davclient import DAVClient
@@ -114,7 +114,7 @@ class CalDAVSource:
             changed = [href for href, etag in listing.etags.items() if stored.get(href) != etag]
             fetched = self._fetch(state.url, changed)
             self.store.apply_sync(
-                state.id, fetched, deleted, listing.token, state.ctag, self.clock().isoformat()
+                state.id, fetched, deleted, listing.token, listing.ctag, self.clock().isoformat()
             )
             if fetched or deleted:
                 log.info("%s: %d changed, %d deleted", state.url, len(fetched), len(deleted))
@@ -131,7 +131,7 @@ class CalDAVSource:
         """
         dav = self._client()
         if state.sync_token == "":
-            return _etag_listing(dav, state.url), True
+            return self._without_sync(dav, state)
         if state.sync_token:
             try:
                 return _normalised(dav.sync(state.url, state.sync_token)), False
@@ -141,7 +141,25 @@ class CalDAVSource:
             return _normalised(dav.sync(state.url, None)), True
         except (NotSupportedError, BatchTooLargeError) as error:
             log.info("%s: %s; listing etags instead", state.url, error)
-        return _etag_listing(dav, state.url), True
+        return self._without_sync(dav, state)
+
+    def _without_sync(self, dav: Dav, state: CollectionState) -> tuple[Listing, bool]:
+        """For servers without sync tokens: nothing when the ctag is unchanged, else every
+        etag by PROPFIND, else (servers that refuse that) the events of two years around
+        now by a time-range query."""
+        ctag = dav.ctag(state.url)
+        if ctag is not None and ctag == state.ctag:
+            return Listing(token="", ctag=ctag), False
+        try:
+            listing = dav.etags(state.url)
+        except NotSupportedError:
+            now = self.clock()
+            listing = dav.time_range(
+                state.url, _utc(now - timedelta(days=366)), _utc(now + timedelta(days=366))
+            )
+        listing = _normalised(listing)
+        listing.token, listing.ctag = "", ctag
+        return listing, True
 
     def _fetch(self, url: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
         fetched: dict[str, tuple[str, bytes]] = {}
@@ -289,10 +307,8 @@ def _quoted(path: str) -> str:
     return quote(path, safe="/@:+,;=~!$&'()*")
 
 
-def _etag_listing(dav: Dav, url: str) -> Listing:
-    listing = _normalised(dav.etags(url))
-    listing.token = ""
-    return listing
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _normalised(listing: Listing) -> Listing:

@@ -74,6 +74,7 @@ class Listing:
     etags: dict[str, str] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
     token: str | None = None
+    ctag: str | None = None
 
 
 class Dav:
@@ -117,10 +118,10 @@ class Dav:
     def _check(self, method: str, status: int, raw: Any) -> etree._Element:
         if status in (403, 409, 412) and method == "REPORT" and "valid-sync-token" in str(raw):
             raise InvalidTokenError(f"{self.label}: the sync token expired")
-        if method == "REPORT" and (
-            status in (405, 501) or (status == 403 and "supported-report" in str(raw))
+        if status in (405, 501) or (
+            method == "REPORT" and status == 403 and "supported-report" in str(raw)
         ):
-            raise NotSupportedError(f"{self.label}: the server does not support this report")
+            raise NotSupportedError(f"{self.label}: the server does not support {method} here")
         if status in (400, 413, 507) and method == "REPORT":
             raise BatchTooLargeError(f"{self.label}: the server refused the request ({status})")
         if status in (401, 403):
@@ -189,6 +190,33 @@ class Dav:
     def etags(self, url: str) -> Listing:
         """List every object's etag with a depth-1 PROPFIND (for servers without sync)."""
         root = self.propfind(url, "<d:getetag/><d:resourcetype/>", 1)
+        listing = Listing()
+        for response in root.findall(f"{{{DAV}}}response"):
+            href = _href(response)
+            etag = _etag_of(response)
+            if href is not None and etag is not None and not _same_path(href, url):
+                listing.etags[href] = etag
+        return listing
+
+    def ctag(self, url: str) -> str | None:
+        """The collection's CalendarServer ctag (changes with any member), None if absent."""
+        root = self.propfind(url, "<cs:getctag/>", 0)
+        for _, props in _responses(root):
+            value = property_text(props, CS, "getctag")
+            if value:
+                return value
+        return None
+
+    def time_range(self, url: str, start: str, end: str) -> Listing:
+        """List the etags of the events between two UTC instants (``YYYYMMDDTHHMMSSZ``), for
+        servers that neither sync nor list a collection."""
+        body = (
+            f'<?xml version="1.0" encoding="utf-8"?><c:calendar-query {NAMESPACES}>'
+            '<d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR">'
+            f'<c:comp-filter name="VEVENT"><c:time-range start="{start}" end="{end}"/>'
+            "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"
+        )
+        root = self.report(url, body)
         listing = Listing()
         for response in root.findall(f"{{{DAV}}}response"):
             href = _href(response)
