@@ -93,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="URL_OR_PATH",
-        help="read this calendar instead of the configured ones (.ics file, vdir folder, "
-        "webcal:// or .ics feed URL); repeatable",
+        help="read this calendar instead of the configured ones: a CalDAV collection or "
+        "server URL, an .ics file, a vdir folder, or a webcal:// or .ics feed URL; repeatable",
     )
     _add_view_options(check)
     check.set_defaults(handler=_check)
