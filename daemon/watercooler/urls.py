@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+import ipaddress
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from watercooler.errors import ConfigError
 
 
 def redact_url(url: str) -> str:
@@ -31,3 +34,39 @@ def _shorten(segment: str) -> str:
     if len(segment) <= 24:
         return segment
     return f"{segment[:4]}…{segment[-8:]}"
+
+
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """Move ``user:password@`` out of a URL: return the bare URL and (user, password)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), (unquote(username), unquote(password))
+
+
+def require_safe_transport(url: str, password: str | None, *, allow_insecure: bool) -> None:
+    """Refuse to send a password over plain http:// to anything but a loopback address.
+
+    Raise ConfigError (before any connection) naming the host, never the password.
+    """
+    bare, in_url = split_credentials(url)
+    parts = urlsplit(bare)
+    has_password = bool(password) or bool(in_url and in_url[1])
+    if parts.scheme.lower() != "http" or not has_password or allow_insecure:
+        return
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or _is_loopback(host):
+        return
+    raise ConfigError(
+        f"{redact_url(bare)}: refusing to send a password over plain http:// to {host}; "
+        "use https://, or set allow_insecure = true for this source"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -9,10 +9,10 @@ from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
 from watercooler.sources.base import CalendarObject, CalendarSource
 from watercooler.sources.caldav import CalDAVSource, Clock
-from watercooler.sources.feed import FeedCredentials, FeedSource
+from watercooler.sources.feed import FeedCredentials, FeedSource, http_url
 from watercooler.sources.files import IcsFileSource, VdirSource
 from watercooler.store import Store
-from watercooler.urls import redact_url
+from watercooler.urls import redact_url, require_safe_transport
 
 __all__ = ["CalendarObject", "CalendarSource", "open_source", "source_kind"]
 
@@ -49,6 +49,11 @@ def open_source(
     """
     kind = source_kind(settings)
     if kind == "feed":
+        require_safe_transport(
+            http_url(settings.url.strip()),
+            settings.resolve_password(),
+            allow_insecure=settings.allow_insecure,
+        )
         return FeedSource(
             settings.url.strip(),
             cache_dir=cache_dir / "feeds",

@@ -9,7 +9,6 @@ backs off exponentially with jitter, capped at 15 minutes.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from caldav.davclient import DAVClient
 
-from watercooler.errors import ConfigError, SourceError
+from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
 from watercooler.sources.base import CalendarObject
 from watercooler.sources.dav import (
@@ -38,7 +37,7 @@ from watercooler.sources.dav import (
     property_text,
 )
 from watercooler.store import CollectionState, Store
-from watercooler.urls import redact_url
+from watercooler.urls import redact_url, require_safe_transport, split_credentials
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +117,8 @@ class CalDAVSource:
             )
             if fetched or deleted:
                 log.info("%s: %d changed, %d deleted", state.url, len(fetched), len(deleted))
-        except TransientError as error:
-            self._failed(state, error)
+        except (TransientError, NotSupportedError, BatchTooLargeError, InvalidTokenError) as error:
+            self._failed(state, TransientError(str(error)))
         refreshed = self.store.collection(state.url)
         return refreshed or state
 
@@ -137,6 +136,8 @@ class CalDAVSource:
                 return _normalised(dav.sync(state.url, state.sync_token)), False
             except InvalidTokenError:
                 log.warning("%s: sync token expired; reading the calendar again", state.url)
+            except (NotSupportedError, BatchTooLargeError) as error:
+                log.warning("%s: %s; reading the calendar again", state.url, error)
         try:
             return _normalised(dav.sync(state.url, None)), True
         except (NotSupportedError, BatchTooLargeError) as error:
@@ -247,39 +248,22 @@ class CalDAVSource:
 
     def _client(self) -> Dav:
         if self._dav is None:
-            password = self.settings.resolve_password()
-            require_safe_transport(self.url, self.settings, password)
+            url, in_url = split_credentials(self.url)
+            username = self.settings.username or (in_url[0] if in_url else None)
+            password = self.settings.resolve_password() or (in_url[1] if in_url else None)
+            require_safe_transport(url, password, allow_insecure=self.settings.allow_insecure)
             client = DAVClient(
-                url=self.url,
-                username=self.settings.username,
+                url=url,
+                username=username,
                 password=password,
-                auth_type=self.settings.auth if self.settings.username else None,
+                auth_type=self.settings.auth if username else None,
                 timeout=self.settings.timeout,  # type: ignore[arg-type]
                 ssl_verify_cert=self.settings.verify_tls,
                 enable_rfc6764=False,
                 rate_limit_handle=False,
             )
-            self._dav = Dav(client, self.label, self.settings.username)
+            self._dav = Dav(client, self.label, username)
         return self._dav
-
-
-def require_safe_transport(url: str, settings: SourceSettings, password: str | None) -> None:
-    """Refuse to send a password over plain http:// to anything but a loopback address."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "http" or password is None or settings.allow_insecure:
-        return
-    host = (parts.hostname or "").lower()
-    if host == "localhost":
-        return
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        pass
-    raise ConfigError(
-        f"{redact_url(url)}: refusing to send a password over plain http:// to {host}; "
-        "use https://, or set allow_insecure = true for this source"
-    )
 
 
 def backoff(failures: int, rng: random.Random) -> timedelta:
@@ -317,4 +301,4 @@ def _normalised(listing: Listing) -> Listing:
     return listing
 
 
-__all__ = ["AuthError", "CalDAVSource", "backoff", "require_safe_transport"]
+__all__ = ["AuthError", "CalDAVSource", "backoff"]

@@ -18,11 +18,10 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from watercooler.errors import SourceError
 from watercooler.sources.base import CalendarObject
-from watercooler.urls import redact_url
+from watercooler.urls import redact_url, split_credentials
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,8 @@ class FeedSource:
         timeout: float = 30.0,
         credentials: FeedCredentials | None = None,
     ) -> None:
-        self.url, in_url = _split_credentials(http_url(url))
+        self.url, pair = split_credentials(http_url(url))
+        in_url = FeedCredentials(*pair) if pair else None
         self.label = redact_url(url)
         self.timeout = timeout
         self.credentials = credentials or in_url
@@ -142,14 +142,3 @@ def _require_icalendar(body: bytes, label: str, content_type: str) -> None:
     if head.startswith((b"<!DOCTYPE", b"<HTML", b"<?XML", b"<")):
         raise SourceError(f"{label}: answered with a web page ({kind}), not a calendar")
     raise SourceError(f"{label}: answer is not an iCalendar feed ({kind})")
-
-
-def _split_credentials(url: str) -> tuple[str, FeedCredentials | None]:
-    """Move ``user:password@`` out of the URL, which urllib cannot send, into credentials."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None
-    userinfo, _, host = parts.netloc.rpartition("@")
-    username, _, password = userinfo.partition(":")
-    bare = urlunsplit(parts._replace(netloc=host))
-    return bare, FeedCredentials(unquote(username), unquote(password))
