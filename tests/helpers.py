@@ -106,3 +106,27 @@ def lunch_of(document: dict[str, Any], day: str) -> str:
 def statuses(document: dict[str, Any]) -> dict[str, str]:
     """Social summaries mapped to their status."""
     return {entry["summary"]: entry["status"] for entry in document["social"]}
+
+
+BERLIN_VTIMEZONE = "\r\n".join(
+    [
+        "BEGIN:VTIMEZONE",
+        "TZID:Europe/Berlin",
+        "BEGIN:DAYLIGHT",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "TZNAME:CEST",
+        "DTSTART:19700329T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "END:DAYLIGHT",
+        "BEGIN:STANDARD",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "TZNAME:CET",
+        "DTSTART:19701025T030000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+)
+"""A Europe/Berlin VTIMEZONE as Thunderbird writes it, for objects that carry their own."""

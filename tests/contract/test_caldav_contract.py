@@ -26,7 +26,7 @@ import pytest
 from caldav_servers import RadicaleServer, XandikosServer, delete_event, make_calendar, put_event
 from caldav_servers import update_event as replace_event
 from conftest import DAV_PASSWORD, DAV_USER, RunCli, watercooler_command
-from helpers import calendar, event
+from helpers import BERLIN_VTIMEZONE, calendar, event
 from httpserver import FeedServer, Route
 from watercooler.store import Store
 
@@ -40,27 +40,7 @@ LEA = ("lea@example.com", "ACCEPTED")
 BEN = ("ben@example.com", "ACCEPTED")
 ME_ACCEPTED = (ANA, "ACCEPTED")
 
-BERLIN = "\r\n".join(
-    [
-        "BEGIN:VTIMEZONE",
-        "TZID:Europe/Berlin",
-        "BEGIN:DAYLIGHT",
-        "TZOFFSETFROM:+0100",
-        "TZOFFSETTO:+0200",
-        "TZNAME:CEST",
-        "DTSTART:19700329T020000",
-        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-        "END:DAYLIGHT",
-        "BEGIN:STANDARD",
-        "TZOFFSETFROM:+0200",
-        "TZOFFSETTO:+0100",
-        "TZNAME:CET",
-        "DTSTART:19701025T030000",
-        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-        "END:STANDARD",
-        "END:VTIMEZONE",
-    ]
-)
+BERLIN = BERLIN_VTIMEZONE
 # As Outlook writes it: a Windows zone name, rules from 1601.
 W_EUROPE = "\r\n".join(
     [

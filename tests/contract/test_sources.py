@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import RunCli
-from helpers import calendar, event
+from helpers import BERLIN_VTIMEZONE, calendar, event
 from httpserver import FeedServer, Route
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
@@ -35,27 +35,6 @@ ME = ("ana@example.com", "ACCEPTED")
 LEA = ("lea@example.com", "ACCEPTED")
 BEN = ("ben@example.com", "ACCEPTED")
 
-BERLIN_VTIMEZONE = "\r\n".join(
-    [
-        "BEGIN:VTIMEZONE",
-        "TZID:Europe/Berlin",
-        "BEGIN:DAYLIGHT",
-        "TZOFFSETFROM:+0100",
-        "TZOFFSETTO:+0200",
-        "TZNAME:CEST",
-        "DTSTART:19700329T020000",
-        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-        "END:DAYLIGHT",
-        "BEGIN:STANDARD",
-        "TZOFFSETFROM:+0200",
-        "TZOFFSETTO:+0100",
-        "TZNAME:CET",
-        "DTSTART:19701025T030000",
-        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-        "END:STANDARD",
-        "END:VTIMEZONE",
-    ]
-)
 OUTLOOK_VTIMEZONE = "\r\n".join(
     [
         "BEGIN:VTIMEZONE",

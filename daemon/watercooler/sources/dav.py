@@ -189,14 +189,7 @@ class Dav:
 
     def etags(self, url: str) -> Listing:
         """List every object's etag with a depth-1 PROPFIND (for servers without sync)."""
-        root = self.propfind(url, "<d:getetag/><d:resourcetype/>", 1)
-        listing = Listing()
-        for response in root.findall(f"{{{DAV}}}response"):
-            href = _href(response)
-            etag = _etag_of(response)
-            if href is not None and etag is not None and not _same_path(href, url):
-                listing.etags[href] = etag
-        return listing
+        return _etag_listing(self.propfind(url, "<d:getetag/><d:resourcetype/>", 1), url)
 
     def ctag(self, url: str) -> str | None:
         """The collection's CalendarServer ctag (changes with any member), None if absent."""
@@ -216,14 +209,7 @@ class Dav:
             f'<c:comp-filter name="VEVENT"><c:time-range start="{start}" end="{end}"/>'
             "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"
         )
-        root = self.report(url, body)
-        listing = Listing()
-        for response in root.findall(f"{{{DAV}}}response"):
-            href = _href(response)
-            etag = _etag_of(response)
-            if href is not None and etag is not None and not _same_path(href, url):
-                listing.etags[href] = etag
-        return listing
+        return _etag_listing(self.report(url, body), url)
 
     def multiget(self, url: str, hrefs: Iterable[str]) -> dict[str, tuple[str, bytes]]:
         """Fetch objects by href; return href → (etag, data). Missing objects are left out."""
@@ -241,6 +227,17 @@ class Dav:
                 continue
             found[href] = (_etag_of(response) or "", (data.text or "").encode("utf-8"))
         return found
+
+
+def _etag_listing(root: etree._Element, url: str) -> Listing:
+    """The members' hrefs and etags in a multistatus, the collection itself left out."""
+    listing = Listing()
+    for response in root.findall(f"{{{DAV}}}response"):
+        href = _href(response)
+        etag = _etag_of(response)
+        if href is not None and etag is not None and not _same_path(href, url):
+            listing.etags[href] = etag
+    return listing
 
 
 def _responses(root: etree._Element) -> list[tuple[str, dict[str, Any]]]:
