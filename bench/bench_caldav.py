@@ -61,8 +61,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-_BENCH = Path(__file__).resolve().parent
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -77,6 +75,7 @@ from watercooler.settings import SourceSettings
 from watercooler.sources.caldav import CalDAVSource
 from watercooler.store import Store
 
+_BENCH = Path(__file__).resolve().parent
 LOOPBACK = "127.0.0.1"
 USER = "bench"
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway loopback server's test user
