@@ -50,6 +50,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE collections ADD COLUMN source TEXT NOT NULL DEFAULT '';
     CREATE INDEX collections_by_source ON collections (source);
     """,
+    # 3: a poll compares etags; this index answers it without reading the event data.
+    """
+    CREATE INDEX objects_etags ON objects (collection_id, href, etag);
+    """,
 )
 
 
@@ -205,6 +209,15 @@ class Store:
         )
         for href, etag, data in rows:
             yield str(href), str(etag), bytes(data)
+
+    def put_objects(self, collection_id: int, fetched: dict[str, tuple[str, bytes]]) -> None:
+        """Store fetched objects (one batch of a sync) in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO objects (collection_id, href, etag, data) "
+                "VALUES (?, ?, ?, ?)",
+                [(collection_id, href, etag, data) for href, (etag, data) in fetched.items()],
+            )
 
     def apply_sync(
         self,

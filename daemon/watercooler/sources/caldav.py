@@ -111,12 +111,13 @@ class CalDAVSource:
             else:
                 deleted = listing.deleted & set(stored)
             changed = [href for href, etag in listing.etags.items() if stored.get(href) != etag]
-            fetched = self._fetch(state.url, changed)
+            fetched = self._fetch(state, changed)
+            # The token moves last: a sync cut short is simply redone from the old token.
             self.store.apply_sync(
-                state.id, fetched, deleted, listing.token, listing.ctag, self.clock().isoformat()
+                state.id, {}, deleted, listing.token, listing.ctag, self.clock().isoformat()
             )
             if fetched or deleted:
-                log.info("%s: %d changed, %d deleted", state.url, len(fetched), len(deleted))
+                log.info("%s: %d changed, %d deleted", state.url, fetched, len(deleted))
         except (TransientError, NotSupportedError, BatchTooLargeError, InvalidTokenError) as error:
             self._failed(state, TransientError(str(error)))
         refreshed = self.store.collection(state.url)
@@ -162,11 +163,15 @@ class CalDAVSource:
         listing.token, listing.ctag = "", ctag
         return listing, True
 
-    def _fetch(self, url: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
-        fetched: dict[str, tuple[str, bytes]] = {}
+    def _fetch(self, state: CollectionState, hrefs: list[str]) -> int:
+        """Fetch and store changed objects batch by batch (memory stays flat); return how
+        many arrived."""
+        count = 0
         for start in range(0, len(hrefs), BATCH):
-            fetched.update(self._multiget(url, hrefs[start : start + BATCH]))
-        return fetched
+            batch = self._multiget(state.url, hrefs[start : start + BATCH])
+            self.store.put_objects(state.id, batch)
+            count += len(batch)
+        return count
 
     def _multiget(self, url: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
         """One multiget; a batch the server refuses as too large is split in two."""
