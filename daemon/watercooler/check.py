@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from watercooler.classify import Classification, classify
+from watercooler.nudges import Facts, evaluate
+from watercooler.rulebook import Rule
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
 from watercooler.sources.caldav import Clock
@@ -30,6 +32,7 @@ class CheckResult:
     days: DateRange
     classification: Classification
     nudges: list[dict[str, Any]] = field(default_factory=list)
+    facts: Facts | None = None
 
 
 def day_range(now: datetime, days_back: int, days_ahead: int) -> DateRange:
@@ -63,6 +66,7 @@ def run_check(
     days_ahead: int = 7,
     progress: Progress | None = None,
     store: Store | None = None,
+    rules: Sequence[Rule] = (),
 ) -> CheckResult:
     """Read every source and classify the days around ``now`` (in the user's zone)."""
     zone = settings.zone
@@ -72,11 +76,14 @@ def run_check(
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
     occurrences = read_timeline(sources, window, progress, store)
     classification = classify(occurrences, days.days(), settings)
+    facts = Facts(classification, tuple(occurrences), days, settings)
     return CheckResult(
         now=local_now,
         timezone=zone_name(settings),
         days=days,
         classification=classification,
+        nudges=[nudge.document() for nudge in evaluate(list(rules), facts)],
+        facts=facts,
     )
 
 

@@ -19,11 +19,14 @@ from pathlib import Path
 from watercooler import __version__
 from watercooler.check import CheckResult, open_sources, run_check, sample_calendar_path
 from watercooler.errors import ConfigError, WatercoolerError
-from watercooler.render import one_line, render_calendars, to_json, to_text
+from watercooler.nudges import explain
+from watercooler.render import render_calendars, render_explanation, to_json, to_text
+from watercooler.rulebook import Rule, load_rule_file, load_rulebook
 from watercooler.settings import Settings, load_settings, settings_from
 from watercooler.sources import CalendarSource
 from watercooler.sources.files import IcsFileSource
 from watercooler.store import Store, StoreError
+from watercooler.text import one_line, printable
 
 log = logging.getLogger("watercooler")
 
@@ -108,6 +111,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calendars.set_defaults(handler=_calendars)
 
+    rules = commands.add_parser(
+        "rules",
+        parents=[common],
+        help="check, list and explain rule files",
+        description="Rules turn what check finds into nudges. Defaults ship with "
+        "watercooler; yours live in $XDG_CONFIG_HOME/watercooler/rules/.",
+    )
+    rule_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    rules_check = rule_commands.add_parser(
+        "check",
+        parents=[common],
+        help="validate rule files; exit 1 if any is invalid",
+        description="Validate the given rule files (default: the shipped rules and yours); "
+        "print every problem with its file and line.",
+    )
+    rules_check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    rules_check.set_defaults(handler=_rules_check)
+    rules_list = rule_commands.add_parser(
+        "list", parents=[common], help="the active rules and where each comes from"
+    )
+    rules_list.set_defaults(handler=_rules_list)
+    rules_explain = rule_commands.add_parser(
+        "explain",
+        parents=[common],
+        help="the facts one rule saw and why it fires or not",
+        description="Run check and show, for one rule, every subject it looked at "
+        "(a day, an event, a week), whether it fires, why, and the nudge it gives.",
+    )
+    rules_explain.add_argument("rule_id", metavar="ID")
+    rules_explain.add_argument("--source", action="append", default=[], metavar="URL_OR_PATH")
+    _add_view_options(rules_explain)
+    rules_explain.set_defaults(handler=_rules_explain)
+
     demo = commands.add_parser(
         "demo",
         parents=[common],
@@ -185,7 +221,7 @@ def _check(args: argparse.Namespace) -> int:
             raise ConfigError(
                 "no calendar to read: add a [[sources]] entry to the config or pass --source"
             )
-        return _print(args, settings, sources, store)
+        return _print(args, settings, sources, store, rules_dir=settings.resolved_rules_dir())
 
 
 def _calendars(args: argparse.Namespace) -> int:
@@ -218,10 +254,73 @@ def _clock(settings: Settings) -> Callable[[], datetime]:
     return lambda: datetime.now(tz=settings.zone)
 
 
+def _rules_check(args: argparse.Namespace) -> int:
+    if args.paths:
+        errors: list[str] = []
+        count = 0
+        for path in args.paths:
+            files_in = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+            for file in files_in:
+                loaded, problems = load_rule_file(file)
+                errors.extend(problems)
+                count += len(loaded)
+    else:
+        settings = load_settings(args.config)
+        book = load_rulebook(settings.resolved_rules_dir())
+        errors, count = book.errors, len(book.rules) + len(book.disabled)
+    for problem in errors:
+        sys.stdout.write(one_line(problem) + "\n")
+    if errors:
+        sys.stdout.write(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found\n")
+        return 1
+    sys.stdout.write(f"{count} rule{'s' if count != 1 else ''} valid\n")
+    return EXIT_OK
+
+
+def _rules_list(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    book = load_rulebook(settings.resolved_rules_dir())
+    for problem in book.errors:
+        log.warning("%s", problem)
+    rows = [(loaded, "on") for loaded in book.active()]
+    rows += [(book.disabled[key], "off") for key in sorted(book.disabled)]
+    for loaded, state in rows:
+        rule = loaded.rule
+        sys.stdout.write(
+            f"{rule.id:<22} tip {rule.tip}  {state:<3}  {rule.trigger.kind:<7} "
+            f"{printable(rule.summary, 70)}\n{'':<22} from {loaded.path}\n"
+        )
+    return EXIT_OK
+
+
+def _rules_explain(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    book = load_rulebook(settings.resolved_rules_dir())
+    loaded = book.rules.get(args.rule_id) or book.disabled.get(args.rule_id)
+    if loaded is None:
+        known = ", ".join(sorted([*book.rules, *book.disabled])) or "none"
+        raise ConfigError(f"no rule {args.rule_id!r} (known: {known})")
+    with _opened_store(settings) as store:
+        sources = open_sources(settings, args.source, store, _clock(settings))
+        now = parse_now(args.now, settings)
+        result = run_check(settings, sources, now, args.days_back, args.days_ahead, store=store)
+    assert result.facts is not None  # noqa: S101 - run_check always sets it
+    sys.stdout.write(render_explanation(loaded, explain(loaded.rule, result.facts)))
+    return EXIT_OK
+
+
 def _demo(args: argparse.Namespace) -> int:
     settings = settings_from(DEMO_SETTINGS)
     sources: list[CalendarSource] = [IcsFileSource(sample_calendar_path())]
-    return _print(args, settings, sources)
+    return _print(args, settings, sources, rules_dir=None)
+
+
+def _active_rules(rules_dir: Path | None) -> list[Rule]:
+    """The valid active rules; a broken rule file is reported and the others still apply."""
+    book = load_rulebook(rules_dir)
+    for problem in book.errors:
+        log.warning("%s", problem)
+    return [loaded.rule for loaded in book.active()]
 
 
 def _print(
@@ -229,12 +328,21 @@ def _print(
     settings: Settings,
     sources: list[CalendarSource],
     store: Store | None = None,
+    *,
+    rules_dir: Path | None = None,
 ) -> int:
     now = parse_now(args.now, settings)
     reporter = _ProgressLine() if sys.stderr.isatty() and not args.debug else None
     try:
         result: CheckResult = run_check(
-            settings, sources, now, args.days_back, args.days_ahead, reporter, store
+            settings,
+            sources,
+            now,
+            args.days_back,
+            args.days_ahead,
+            reporter,
+            store,
+            _active_rules(rules_dir),
         )
     finally:
         if reporter is not None:

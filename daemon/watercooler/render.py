@@ -7,15 +7,17 @@ replaced so a summary can never move the cursor or change colours.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
 from watercooler.check import CheckResult
 from watercooler.classify import DayFacts, Lunch, SocialFacts, SocialStatus
+from watercooler.nudges import Candidate, Nudge
+from watercooler.rulebook import LoadedRule
 from watercooler.sources import CalendarSource
 from watercooler.sources.caldav import CalDAVSource
+from watercooler.text import printable
 
 _LUNCH_COLOUR = {
     Lunch.SOCIAL: "32",
@@ -98,6 +100,12 @@ def to_text(result: CheckResult, *, colour: bool = False) -> str:
             lines.append(_social_line(item, paint))
     lines.append("")
     lines.extend(_summary(result, paint))
+    if result.nudges:
+        lines.extend(["", paint("1", "nudges")])
+        for nudge in result.nudges:
+            due = datetime.fromisoformat(nudge["due"])
+            title = printable(nudge["title"], 70)
+            lines.append(f"  {due:%a %d %b %H:%M}  tip {nudge['tip']}  {title}  [{nudge['rule']}]")
     return "\n".join(lines) + "\n"
 
 
@@ -141,24 +149,6 @@ def _summary(result: CheckResult, paint: Any) -> list[str]:
     ]
 
 
-def printable(text: str, limit: int) -> str:
-    """Text safe for a terminal: control and format characters replaced, length capped."""
-    cleaned = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char
-        for char in text[: limit * 2]
-    )
-    cleaned = " ".join(cleaned.split())
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
-
-
-def one_line(text: str) -> str:
-    """Text safe for one line of a log or terminal: control, format and line-break
-    characters become spaces (a calendar can neither forge log lines nor send escapes)."""
-    return "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in text
-    )
-
-
 def _painter(colour: bool) -> Any:
     def paint(code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
@@ -178,4 +168,30 @@ def render_calendars(source: CalendarSource) -> str:
         lines.append(f"  {'':<40} components: {kinds}; {sync}")
     if len(lines) == 1:
         lines.append("  (no calendar with events)")
+    return "\n".join(lines) + "\n"
+
+
+def render_explanation(loaded: LoadedRule, verdicts: list[tuple[Candidate, Nudge | None]]) -> str:
+    """What ``watercooler rules explain`` prints: the rule, then each subject it judged."""
+    rule = loaded.rule
+    lines = [
+        f"{rule.id} (tip {rule.tip}, {rule.trigger.kind} trigger) from {loaded.path}",
+        f"  {printable(rule.summary, 100)}",
+        "",
+    ]
+    if not verdicts:
+        lines.append("  nothing in the range for this rule to look at")
+    for candidate, nudge in verdicts:
+        due = f"{candidate.due:%a %d %b %H:%M}" if candidate.due else "never"
+        verdict = "FIRES" if nudge is not None else "quiet"
+        lines.append(f"  {verdict:<5}  {candidate.subject}  due {due}: {candidate.reason}")
+        if nudge is not None:
+            lines.append(f"         → {printable(nudge.title, 90)}")
+            lines.append(f"           {printable(nudge.body, 300)}")
+        facts = ", ".join(
+            f"{k}={printable(v, 40)}"
+            for k, v in sorted(candidate.values.items())
+            if v and k != "rule"
+        )
+        lines.append(f"         facts: {facts}")
     return "\n".join(lines) + "\n"

@@ -119,6 +119,17 @@ class WordLists(_Section):
     )  # fmt: skip
 
 
+class GoalSettings(_Section):
+    """Small, realistic weekly goals the rules measure progress against."""
+
+    social_lunches_per_week: int = Field(
+        default=2, ge=0, le=7, description="Lunches with others you aim for each week."
+    )
+    people_per_week: int = Field(
+        default=3, ge=0, le=100, description="Distinct people you aim to meet socially each week."
+    )
+
+
 class SourceSettings(_Section):
     """One calendar to read: a CalDAV collection, an .ics file, a vdir or a feed."""
 
@@ -234,6 +245,11 @@ class Settings(BaseSettings):
     words: WordLists = Field(default_factory=WordLists, description="Word lists.")
     sources: list[SourceSettings] = Field(default=[], description="Calendars to read.")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="Delivery.")
+    goals: GoalSettings = Field(default_factory=GoalSettings, description="Weekly goals.")
+    rules_dir: Path | None = Field(
+        default=None,
+        description="Your rule files; default $XDG_CONFIG_HOME/watercooler/rules.",
+    )
     state_dir: Path | None = Field(
         default=None,
         description="Where history and caches live; default $XDG_STATE_HOME/watercooler.",
@@ -290,6 +306,12 @@ class Settings(BaseSettings):
     def workday_numbers(self) -> frozenset[int]:
         """Workdays as ``date.weekday()`` numbers."""
         return frozenset(WEEKDAYS.index(day) for day in self.workdays)
+
+    def resolved_rules_dir(self) -> Path:
+        """The user's rules folder, following the XDG base directory spec."""
+        if self.rules_dir is not None:
+            return self.rules_dir.expanduser()
+        return default_config_path().parent / "rules"
 
     def resolved_state_dir(self) -> Path:
         """Return the state directory, following the XDG base directory spec."""

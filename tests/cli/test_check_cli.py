@@ -102,7 +102,9 @@ def test_check_json_has_exactly_the_documented_shape(
     assert set(document) == {"now", "timezone", "days", "social", "nudges"}
     assert document["now"] == NOW
     assert document["timezone"] == "Europe/Berlin"
-    assert document["nudges"] == []
+    for nudge in document["nudges"]:
+        assert set(nudge) == {"rule", "tip", "due", "title", "body", "key"}
+        assert nudge["due"].endswith("+01:00")
     assert document["days"]
     for day in document["days"]:
         assert set(day) == {"date", "lunch"}

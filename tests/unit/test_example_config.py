@@ -47,6 +47,7 @@ EXAMPLES: dict[str, Any] = {
     "timezone": "Europe/Berlin",
     "me": ["ana@example.com"],
     "state_dir": "~/.local/state/watercooler",
+    "rules_dir": "~/.config/watercooler/rules",
     "sources.url": "https://dav.example.com/calendars/ana/work/",
     "sources.type": "caldav",
     "sources.name": "work",
