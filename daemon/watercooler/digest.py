@@ -19,7 +19,7 @@ from watercooler import __version__
 from watercooler.expansion import Moment, RawOccurrence
 from watercooler.ical import Attendee, EventInfo
 
-DIGEST_VERSION = 2
+DIGEST_VERSION = 3
 """Bump when what a digest holds changes: every stored digest is then rebuilt."""
 
 
@@ -95,12 +95,15 @@ def decode(body: bytes, start: datetime | None = None, end: datetime | None = No
 
 def _info_data(info: EventInfo) -> dict[str, Any]:
     data = asdict(info)
-    data["attendees"] = [[a.address, a.partstat, a.is_person] for a in info.attendees]
+    data["attendees"] = [[a.address, a.partstat, a.is_person, a.name] for a in info.attendees]
     return data
 
 
 def _info(data: dict[str, Any]) -> EventInfo:
-    attendees = tuple(Attendee(str(a), str(p), bool(person)) for a, p, person in data["attendees"])
+    attendees = tuple(
+        Attendee(str(a), str(p), bool(person), str(name))
+        for a, p, person, name in data["attendees"]
+    )
     return EventInfo(**{**data, "categories": tuple(data["categories"]), "attendees": attendees})
 
 

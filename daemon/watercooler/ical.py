@@ -42,6 +42,12 @@ class Attendee:
     address: str
     partstat: str
     is_person: bool
+    name: str = ""
+
+    @property
+    def display(self) -> str:
+        """The attendee's common name, else the part of the address before the @."""
+        return self.name or self.address.split("@")[0]
 
     @property
     def declined(self) -> bool:
@@ -66,6 +72,7 @@ class EventInfo:
     organizer_partstat: str
     attendees: tuple[Attendee, ...]
     series_cancelled: bool
+    organizer_name: str = ""
 
     @property
     def cancelled(self) -> bool:
@@ -242,6 +249,7 @@ def describe(component: Component, uid: str, *, series_cancelled: bool) -> Event
         organizer_partstat=_param(organizer, "PARTSTAT").upper(),
         attendees=tuple(_attendees(component.get("ATTENDEE"))),
         series_cancelled=series_cancelled,
+        organizer_name=_param(organizer, "CN")[:MAX_TEXT],
     )
 
 
@@ -345,6 +353,7 @@ def _attendees(value: Any) -> Iterator[Attendee]:
             address=address,
             partstat=_param(attendee, "PARTSTAT").upper(),
             is_person=cutype not in ("RESOURCE", "ROOM"),
+            name=_param(attendee, "CN")[:MAX_TEXT],
         )
 
 

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from watercooler.classify import Classification, Classifier, DayFacts, Lunch, SocialStatus
+from watercooler.classify import (
+    Classification,
+    Classifier,
+    DayFacts,
+    Lunch,
+    SocialFacts,
+    SocialStatus,
+)
 from watercooler.expansion import Occurrence
 from watercooler.rulebook import (
     PLACEHOLDER,
@@ -282,7 +289,7 @@ def _occurrence_subject(occurrence: Occurrence) -> str:
 def _event_values(occurrence: Occurrence, settings: Settings) -> dict[str, str]:
     me = set(settings.me)
     people = sorted(
-        {a.address.split("@")[0] for a in occurrence.info.attendees if a.address not in me}
+        {a.display for a in occurrence.info.attendees if a.address not in me and a.is_person}
     )
     return {
         "summary": clean(occurrence.info.summary),
@@ -342,30 +349,40 @@ def _week_values(day: date, facts: Facts) -> dict[str, str]:
     }
 
 
+def _people_of(item: SocialFacts, me: set[str]) -> dict[str, str]:
+    """The other people at a social occurrence, address → name."""
+    info = item.occurrence.info
+    people = {a.address: a.display for a in info.attendees if a.is_person and a.address not in me}
+    if info.organizer and info.organizer not in me:
+        people.setdefault(info.organizer, info.organizer_name or info.organizer.split("@")[0])
+    return people
+
+
 def _people_met(facts: Facts, first: date, last: date) -> set[str]:
-    """Other people at social events I did not decline or miss, between two dates."""
+    """Other people at social events I took part in (accepted or tentative), between dates."""
     me = set(facts.settings.me)
     met: set[str] = set()
     for item in facts.classification.social:
         day = item.occurrence.start.date()
         if first <= day <= last and item.status in (SocialStatus.ACCEPTED, SocialStatus.TENTATIVE):
-            info = item.occurrence.info
-            met.update(a.address for a in info.attendees if a.is_person and a.address not in me)
-            if info.organizer and info.organizer not in me:
-                met.add(info.organizer)
+            met.update(_people_of(item, me))
     return met
 
 
 def _someone_to_see(facts: Facts, monday: date, met_this_week: set[str]) -> str:
     """The person met most often before this week and not yet this week."""
     earlier = _people_met(facts, facts.days.first, monday - timedelta(days=1))
+    me = set(facts.settings.me)
     counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
     for item in facts.classification.social:
         if item.occurrence.start.date() < monday:
-            counts.update(a.address for a in item.occurrence.info.attendees if a.address in earlier)
-    candidates = [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    fresh = [p for p in candidates if p not in met_this_week]
-    return clean(fresh[0].split("@")[0]) if fresh else "someone you have not seen in a while"
+            people = {a: n for a, n in _people_of(item, me).items() if a in earlier}
+            counts.update(people.keys())
+            names.update(people)
+    ranked = sorted(counts, key=lambda address: (-counts[address], address))
+    fresh = [address for address in ranked if address not in met_this_week]
+    return clean(names[fresh[0]]) if fresh else "someone you have not seen in a while"
 
 
 def _span(start: datetime, end: datetime) -> str:
