@@ -14,7 +14,7 @@ from typing import Any
 
 from watercooler.classify import Classification, classify
 from watercooler.nudges import Facts, evaluate
-from watercooler.rulebook import Rule
+from watercooler.rulebook import LunchTrigger, Rule
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
 from watercooler.sources.caldav import Clock
@@ -68,22 +68,48 @@ def run_check(
     store: Store | None = None,
     rules: Sequence[Rule] = (),
 ) -> CheckResult:
-    """Read every source and classify the days around ``now`` (in the user's zone)."""
+    """Read every source and classify the days around ``now`` (in the user's zone).
+
+    With rules, the days before the range are read too (back to its first Monday and far
+    enough for the longest lunch streak) and a day after it, so a nudge does not depend on
+    where the range starts: a Friday reflection counts its whole week, a streak its days.
+    """
     zone = settings.zone
     local_now = now.astimezone(zone)
     days = day_range(local_now, days_back, days_ahead)
-    start, end = days.bounds(zone)
+    seen = _with_history(days, rules) if rules else days
+    start, end = seen.bounds(zone)
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
     occurrences = read_timeline(sources, window, progress, store)
-    classification = classify(occurrences, days.days(), settings)
-    facts = Facts(classification, tuple(occurrences), days, settings)
+    classification = classify(occurrences, seen.days(), settings)
+    facts = Facts(classification, tuple(occurrences), seen, settings, days)
     return CheckResult(
         now=local_now,
         timezone=zone_name(settings),
         days=days,
-        classification=classification,
+        classification=_within(classification, days),
         nudges=[nudge.document() for nudge in evaluate(list(rules), facts)],
         facts=facts,
+    )
+
+
+def _with_history(days: DateRange, rules: Sequence[Rule]) -> DateRange:
+    streak = max(
+        (r.trigger.in_last_workdays for r in rules if isinstance(r.trigger, LunchTrigger)),
+        default=1,
+    )
+    back = max(days.first.weekday(), streak * 7 // 5 + 7)
+    return DateRange(days.first - timedelta(days=back), days.last + timedelta(days=2))
+
+
+def _within(classification: Classification, days: DateRange) -> Classification:
+    """The part of a classification inside the range: its days, and social events starting
+    in it."""
+    return Classification(
+        tuple(d for d in classification.days if days.first <= d.date <= days.last),
+        tuple(
+            s for s in classification.social if days.first <= s.occurrence.start.date() <= days.last
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from watercooler.check import CheckResult, open_sources, run_check, sample_calen
 from watercooler.errors import ConfigError, WatercoolerError
 from watercooler.nudges import explain
 from watercooler.render import render_calendars, render_explanation, to_json, to_text
-from watercooler.rulebook import Rule, load_rule_file, load_rulebook
+from watercooler.rulebook import Rule, load_rule_files, load_rulebook
 from watercooler.settings import Settings, load_settings, settings_from
 from watercooler.sources import CalendarSource
 from watercooler.sources.files import IcsFileSource
@@ -256,14 +256,13 @@ def _clock(settings: Settings) -> Callable[[], datetime]:
 
 def _rules_check(args: argparse.Namespace) -> int:
     if args.paths:
-        errors: list[str] = []
-        count = 0
-        for path in args.paths:
-            files_in = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
-            for file in files_in:
-                loaded, problems = load_rule_file(file)
-                errors.extend(problems)
-                count += len(loaded)
+        files_given = [
+            file
+            for path in args.paths
+            for file in (sorted(path.glob("*.y*ml")) if path.is_dir() else [path])
+        ]
+        loaded, errors = load_rule_files(files_given)
+        count = len(loaded)
     else:
         settings = load_settings(args.config)
         book = load_rulebook(settings.resolved_rules_dir())

@@ -19,7 +19,7 @@ from watercooler import __version__
 from watercooler.expansion import Moment, RawOccurrence
 from watercooler.ical import Attendee, EventInfo
 
-DIGEST_VERSION = 3
+DIGEST_VERSION = 4
 """Bump when what a digest holds changes: every stored digest is then rebuilt."""
 
 

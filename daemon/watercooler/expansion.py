@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import recurring_ical_events
@@ -26,6 +26,7 @@ from watercooler.ical import (
     broken_reason,
     component_status,
     describe,
+    safe_dt,
     start_value,
 )
 from watercooler.timebox import to_local
@@ -198,10 +199,24 @@ def _series(
             )
     occurrences = []
     for item in produced:
-        info = infos.get(id(_source_component(item)))
+        component = _source_component(item)
+        info = infos.get(id(component))
         if info is not None:
-            occurrences.append(RawOccurrence(item.start, item.end, info, item.start.isoformat()))
+            recurrence = _original_start(component, item.start)
+            occurrences.append(RawOccurrence(item.start, item.end, info, recurrence))
     return occurrences
+
+
+def _original_start(component: Component, start: Moment) -> str:
+    """Name an occurrence by where the series put it (its RECURRENCE-ID when moved), in UTC,
+    so moving it does not make it a new occurrence for delivery."""
+    recurrence_id = safe_dt(component.get("RECURRENCE-ID")) if component is not None else None
+    original = recurrence_id if isinstance(recurrence_id, date) else start
+    if isinstance(original, datetime) and original.tzinfo is not None:
+        return original.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if isinstance(original, datetime):
+        return original.strftime("%Y%m%dT%H%M%S")
+    return original.strftime("%Y%m%d")
 
 
 def _expand(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from watercooler.classify import (
@@ -85,6 +85,13 @@ class Facts:
     occurrences: tuple[Occurrence, ...]
     days: DateRange
     settings: Settings
+    range: DateRange | None = None
+    """The days whose nudges are wanted; ``days`` may reach further back, for history."""
+
+    @property
+    def wanted(self) -> DateRange:
+        """The range nudges are emitted for."""
+        return self.range or self.days
 
 
 def evaluate(rules: list[Rule], facts: Facts) -> list[Nudge]:
@@ -102,7 +109,7 @@ def nudges_of(rule: Rule, facts: Facts) -> list[Nudge]:
 
 def explain(rule: Rule, facts: Facts) -> list[tuple[Candidate, Nudge | None]]:
     """Every candidate of a rule with its verdict; firing ones carry their nudge."""
-    start, end = facts.days.bounds(facts.settings.zone)
+    start, end = facts.wanted.bounds(facts.settings.zone)
     judged = sorted(_candidates(rule, facts), key=lambda c: (c.due is None, c.due, c.subject))
     results: list[tuple[Candidate, Nudge | None]] = []
     last: datetime | None = None
@@ -113,17 +120,20 @@ def explain(rule: Rule, facts: Facts) -> list[tuple[Candidate, Nudge | None]]:
             continue
         week = candidate.due.isocalendar()[:2]
         verdict = candidate.reason
-        if not start <= candidate.due < end:
-            verdict = f"due {candidate.due:%a %d %b %H:%M}, outside the range"
-        elif last is not None and candidate.due < last + rule.cooldown:
+        if last is not None and candidate.due < last + rule.cooldown:
             verdict = f"cooling down until {last + rule.cooldown:%a %d %b %H:%M}"
         elif per_week[week] >= rule.max_per_week:
             verdict = f"already {rule.max_per_week} this week"
         if verdict != candidate.reason:
             results.append((_with(candidate, fires=False, reason=verdict), None))
             continue
+        # Earlier firings count for cooldown and the weekly maximum even outside the range.
         last = candidate.due
         per_week[week] += 1
+        if not start <= candidate.due < end:
+            outside = f"due {candidate.due:%a %d %b %H:%M}, outside the range"
+            results.append((_with(candidate, fires=False, reason=outside), None))
+            continue
         results.append((candidate, _nudge(rule, candidate)))
     return results
 
@@ -139,8 +149,8 @@ def _nudge(rule: Rule, candidate: Candidate) -> Nudge:
         tip=rule.tip,
         due=candidate.due,
         expires=candidate.due + rule.expires_after,
-        title=fill(rule.message.title, candidate.values),
-        body=fill(rule.message.body, candidate.values),
+        title=fill(rule.message.title, {**candidate.values, "rule": rule.id}),
+        body=fill(rule.message.body, {**candidate.values, "rule": rule.id}),
         key=f"{rule.id}/{candidate.subject}",
         quiet_hours=rule.quiet_hours,
     )
@@ -221,7 +231,9 @@ def _words_candidates(rule: Rule, trigger: WordsTrigger, facts: Facts) -> list[C
     for occurrence in facts.occurrences:
         info = occurrence.info
         word = matcher.search(info.summary, *info.categories)
-        if word is None or (not classifier.is_busy(occurrence) and not occurrence.all_day):
+        if word is None or info.cancelled or classifier.declined_by_me(info):
+            continue
+        if not occurrence.all_day and not classifier.is_busy(occurrence):
             continue
         values = {
             **_week_values(occurrence.start.date(), facts),
@@ -242,7 +254,9 @@ def _weekly_candidates(rule: Rule, trigger: WeeklyTrigger, facts: Facts) -> list
         values = _week_values(day, facts)
         due = _due(rule, day, facts.settings)
         fires, reason = True, "weekly"
-        if trigger.below_goal == "people":
+        if _is_off(day, facts):
+            fires, reason = False, "a day off"
+        elif trigger.below_goal == "people":
             met, goal = int(values["people_met"]), int(values["people_goal"])
             fires = met < goal
             reason = f"met {met} of {goal} people this week"
@@ -258,6 +272,10 @@ def _weekly_candidates(rule: Rule, trigger: WeeklyTrigger, facts: Facts) -> list
 # -- when -----------------------------------------------------------------------------------
 
 
+def _is_off(day: date, facts: Facts) -> bool:
+    return any(d.date == day and d.lunch is Lunch.OFF for d in facts.classification.days)
+
+
 def _due(
     rule: Rule,
     day: date,
@@ -271,11 +289,13 @@ def _due(
         return at_local_time(day, due.at, settings.zone)
     offset = due.offset or timedelta(0)
     if due.after == "lunch" and anchor is not None:
-        return anchor + offset
-    if occurrence is not None:
-        base = occurrence.end if due.after == "end" else occurrence.start
-        return base + offset
-    return at_local_time(day, time(9, 0), settings.zone) + offset
+        moment = anchor + offset
+    elif occurrence is not None:
+        moment = (occurrence.end if due.after == "end" else occurrence.start) + offset
+    else:
+        moment = at_local_time(day, time(9, 0), settings.zone) + offset
+    # Wall-clock arithmetic can land in an hour a DST change skips: give the real local time.
+    return moment.astimezone(UTC).astimezone(settings.zone)
 
 
 # -- values ------------------------------------------------------------------------------------

@@ -99,11 +99,23 @@ Trigger = Annotated[
 ]
 
 
+def _time_text(value: Any) -> Any:
+    """YAML reads an unquoted 15:00 as the number 900; a time of day must be quoted text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, time):
+        return value
+    raise ValueError('write the time of day in quotes, like at: "15:00"')
+
+
+TimeOfDay = Annotated[time, BeforeValidator(_time_text)]
+
+
 class Due(_Strict):
     """When the nudge is due: at a time of day, or at an offset from the event's start or
     end or from the start of the lunch window."""
 
-    at: time | None = None
+    at: TimeOfDay | None = None
     offset: Duration | None = None
     after: Literal["start", "end", "lunch"] | None = None
 
@@ -115,6 +127,8 @@ class Due(_Strict):
             raise ValueError("'offset' needs 'after': start, end or lunch")
         if self.at is not None and self.after is not None:
             raise ValueError("'after' goes with 'offset', not with 'at'")
+        if self.at is not None and self.at.tzinfo is not None:
+            raise ValueError("a time of day is in your time zone; leave out the offset")
         if self.offset is not None and abs(self.offset) > timedelta(days=14):
             raise ValueError("an offset of more than 14 days is no nudge")
         return self
@@ -193,6 +207,13 @@ class LoadedRule:
 
     rule: Rule
     path: str
+    index: int = 0
+    line: int = 0
+
+    @property
+    def where(self) -> str:
+        """``file:line: at 'rules[i].id'`` for messages about this rule."""
+        return f"{self.path}:{self.line}: at 'rules[{self.index}].id'"
 
 
 @dataclass(slots=True)
@@ -223,22 +244,34 @@ def load_rulebook(user_dir: Path | None) -> Rulebook:
     for layer in (default_rules_dir(), user_dir):
         if layer is None or not layer.is_dir():
             continue
-        seen: dict[str, str] = {}
-        for path in sorted(layer.glob("*.y*ml")):
-            loaded, errors = load_rule_file(path)
-            book.errors.extend(errors)
-            for rule in loaded:
-                if rule.rule.id in seen:
-                    book.errors.append(
-                        f"{path}: duplicate rule id {rule.rule.id!r} (also in {seen[rule.rule.id]})"
-                    )
-                    continue
-                seen[rule.rule.id] = str(path)
-                book.rules.pop(rule.rule.id, None)
-                book.disabled.pop(rule.rule.id, None)
-                target = book.rules if rule.rule.enabled else book.disabled
-                target[rule.rule.id] = rule
+        loaded, errors = load_rule_files(sorted(layer.glob("*.y*ml")))
+        book.errors.extend(errors)
+        for rule in loaded:
+            book.rules.pop(rule.rule.id, None)
+            book.disabled.pop(rule.rule.id, None)
+            target = book.rules if rule.rule.enabled else book.disabled
+            target[rule.rule.id] = rule
     return book
+
+
+def load_rule_files(paths: list[Path]) -> tuple[list[LoadedRule], list[str]]:
+    """Load several files as one layer: an id may appear only once among them."""
+    rules: list[LoadedRule] = []
+    errors: list[str] = []
+    seen: dict[str, LoadedRule] = {}
+    for path in paths:
+        loaded, problems = load_rule_file(path)
+        errors.extend(problems)
+        for rule in loaded:
+            first = seen.get(rule.rule.id)
+            if first is not None:
+                errors.append(
+                    f"{rule.where}: duplicate rule id {rule.rule.id!r} (also in {first.path})"
+                )
+                continue
+            seen[rule.rule.id] = rule
+            rules.append(rule)
+    return rules, errors
 
 
 def load_rule_file(path: Path) -> tuple[list[LoadedRule], list[str]]:
@@ -263,20 +296,42 @@ def parse_rule_text(text: str, name: str) -> tuple[list[LoadedRule], list[str]]:
     if node is None or data is None:
         return [], [f"{name}: the file is empty (expected 'rules:' with a list of rules)"]
     lines = _line_map(node)
+    errors = _duplicate_ids(data, name, lines)
     try:
         parsed = RuleFile.model_validate(data)
     except ValidationError as error:
-        return [], [_describe(name, lines, detail) for detail in error.errors(include_url=False)]
-    ids: dict[str, int] = {}
-    errors = []
-    for index, rule in enumerate(parsed.rules):
-        if rule.id in ids:
-            line = lines.get(("rules", index, "id"), 0)
-            errors.append(f"{name}:{line}: at 'rules[{index}].id': duplicate rule id {rule.id!r}")
-        ids[rule.id] = index
+        errors += [_describe(name, lines, detail) for detail in error.errors(include_url=False)]
     if errors:
-        return [], errors
-    return [LoadedRule(rule, name) for rule in parsed.rules], []
+        return [], sorted(errors, key=_line_of)
+    return [
+        LoadedRule(rule, name, index, lines.get(("rules", index, "id"), 0))
+        for index, rule in enumerate(parsed.rules)
+    ], []
+
+
+def _duplicate_ids(data: Any, name: str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    """Ids used twice in one file, found on the raw data so other errors do not hide them."""
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if not isinstance(rules, list):
+        return []
+    first: dict[str, int] = {}
+    errors = []
+    for index, rule in enumerate(rules):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in first:
+            line = lines.get(("rules", index, "id"), 0)
+            errors.append(f"{name}:{line}: at 'rules[{index}].id': duplicate rule id {rule_id!r}")
+        else:
+            first[rule_id] = index
+    return errors
+
+
+def _line_of(message: str) -> int:
+    """The line number in a ``file:line: …`` message, for sorting errors by line."""
+    found = re.search(r":(\d+): ", message)
+    return int(found.group(1)) if found else 0
 
 
 def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any) -> str:
