@@ -301,8 +301,20 @@ def _rules_explain(args: argparse.Namespace) -> int:
         raise ConfigError(f"no rule {args.rule_id!r} (known: {known})")
     with _opened_store(settings) as store:
         sources = open_sources(settings, args.source, store, _clock(settings))
+        if not sources:
+            raise ConfigError(
+                "no calendar to read: add a [[sources]] entry to the config or pass --source"
+            )
         now = parse_now(args.now, settings)
-        result = run_check(settings, sources, now, args.days_back, args.days_ahead, store=store)
+        result = run_check(
+            settings,
+            sources,
+            now,
+            args.days_back,
+            args.days_ahead,
+            store=store,
+            rules=[loaded.rule],
+        )
     assert result.facts is not None  # noqa: S101 - run_check always sets it
     sys.stdout.write(render_explanation(loaded, explain(loaded.rule, result.facts)))
     return EXIT_OK
