@@ -316,7 +316,13 @@ def _rules_explain(args: argparse.Namespace) -> int:
             rules=[loaded.rule],
         )
     assert result.facts is not None  # noqa: S101 - run_check always sets it
-    sys.stdout.write(render_explanation(loaded, explain(loaded.rule, result.facts)))
+    start, end = result.days.bounds(settings.zone)
+    shown = [
+        (candidate, nudge)
+        for candidate, nudge in explain(loaded.rule, result.facts)
+        if candidate.due is None or start <= candidate.due < end
+    ]
+    sys.stdout.write(render_explanation(loaded, shown))
     return EXIT_OK
 
 

@@ -271,9 +271,9 @@ def test_rules_explain_shows_why_the_rule_fires_or_stays_quiet_on_each_day(
     )
     verdicts = [line.strip() for line in lines if line.strip().startswith(("FIRES", "quiet"))]
     assert verdicts == [
-        "quiet  2026-03-27  due Fri 27 Mar 10:45: 1 of the last 1 workdays, fewer than 2",
+        "quiet  2026-03-27  due Fri 27 Mar 10:45: 1 of the last 5 workdays, fewer than 2",
         "quiet  2026-03-30  due Mon 30 Mar 10:45: lunch is skipped, not alone",
-        "FIRES  2026-03-31  due Tue 31 Mar 10:45: lunch is alone; 2 of the last 3 workdays",
+        "FIRES  2026-03-31  due Tue 31 Mar 10:45: lunch is alone; 2 of the last 5 workdays",
     ]
     assert "→ 2 lunches alone lately" in result.stdout
     assert result.stdout.count("facts: ") == 3
