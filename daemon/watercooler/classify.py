@@ -245,7 +245,7 @@ class Classifier:
         others = [
             o for o in nearby
             if o is not occurrence and overlap_or_contains(o, start, end)
-            and not self.is_social(o.info)
+            and self.is_busy(o) and not self.is_social(o.info)
         ]  # fmt: skip
         busy = self.busy_intervals(others)
         if end == start:

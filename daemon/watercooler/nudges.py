@@ -10,7 +10,7 @@ template, a format string or markup.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -87,6 +87,8 @@ class Facts:
     settings: Settings
     range: DateRange | None = None
     """The days whose nudges are wanted; ``days`` may reach further back, for history."""
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Per-run caches: a year of candidates asks about the same weeks over and over."""
 
     @property
     def wanted(self) -> DateRange:
@@ -338,16 +340,49 @@ def _day_values(day: DayFacts, settings: Settings) -> dict[str, str]:
 
 
 def _week_values(day: date, facts: Facts) -> dict[str, str]:
-    """Progress of the week holding ``day``, up to and including it."""
+    """Progress of the week holding ``day``, up to and including it (computed once a day)."""
+    key = ("week", day)
+    if key not in facts.memo:
+        facts.memo[key] = _compute_week_values(day, facts)
+    return dict(facts.memo[key])
+
+
+def _social_between(facts: Facts, first: date, last: date) -> list[SocialFacts]:
+    """The social occurrences starting between two dates, from a per-run index by date."""
+    index: dict[date, list[SocialFacts]] | None = facts.memo.get("social_by_day")
+    if index is None:
+        index = {}
+        for item in facts.classification.social:
+            index.setdefault(item.occurrence.start.date(), []).append(item)
+        facts.memo["social_by_day"] = index
+    if last < first:
+        return []
+    days = (last - first).days + 1
+    if days > len(index):
+        return [i for d, items in index.items() if first <= d <= last for i in items]
+    return [i for n in range(days) for i in index.get(first + timedelta(days=n), ())]
+
+
+def _days_between(facts: Facts, first: date, last: date) -> list[DayFacts]:
+    index: dict[date, DayFacts] | None = facts.memo.get("day_index")
+    if index is None:
+        index = {d.date: d for d in facts.classification.days}
+        facts.memo["day_index"] = index
+    count = max((last - first).days + 1, 0)
+    found = (index.get(first + timedelta(days=n)) for n in range(count))
+    return [d for d in found if d is not None]
+
+
+def _compute_week_values(day: date, facts: Facts) -> dict[str, str]:
     settings = facts.settings
     monday = day - timedelta(days=day.weekday())
-    week_days = [d for d in facts.classification.days if monday <= d.date <= day]
-    social = [s for s in facts.classification.social if monday <= s.occurrence.start.date() <= day]
+    week_days = _days_between(facts, monday, day)
+    social = _social_between(facts, monday, day)
     missed = [s for s in social if s.status in MISSED]
     people = _people_met(facts, monday, day)
     gaps = []
-    for later in facts.classification.days:
-        if not day <= later.date < monday + timedelta(days=5) or later.lunch is Lunch.OFF:
+    for later in _days_between(facts, day, monday + timedelta(days=4)):
+        if later.lunch is Lunch.OFF:
             continue
         long_enough = [g for g in later.free_gaps if g[1] - g[0] >= timedelta(minutes=30)]
         if long_enough:
@@ -382,27 +417,51 @@ def _people_met(facts: Facts, first: date, last: date) -> set[str]:
     """Other people at social events I took part in (accepted or tentative), between dates."""
     me = set(facts.settings.me)
     met: set[str] = set()
-    for item in facts.classification.social:
-        day = item.occurrence.start.date()
-        if first <= day <= last and item.status in (SocialStatus.ACCEPTED, SocialStatus.TENTATIVE):
+    for item in _social_between(facts, first, last):
+        if item.status in (SocialStatus.ACCEPTED, SocialStatus.TENTATIVE):
             met.update(_people_of(item, me))
     return met
 
 
 def _someone_to_see(facts: Facts, monday: date, met_this_week: set[str]) -> str:
     """The person met most often before this week and not yet this week."""
-    earlier = _people_met(facts, facts.days.first, monday - timedelta(days=1))
-    me = set(facts.settings.me)
-    counts: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    for item in facts.classification.social:
-        if item.occurrence.start.date() < monday:
-            people = {a: n for a, n in _people_of(item, me).items() if a in earlier}
-            counts.update(people.keys())
-            names.update(people)
+    key = ("seen before", monday)
+    if key not in facts.memo:
+        facts.memo[key] = _seen_before(facts, monday)
+    counts, names = facts.memo[key]
     ranked = sorted(counts, key=lambda address: (-counts[address], address))
     fresh = [address for address in ranked if address not in met_this_week]
     return clean(names[fresh[0]]) if fresh else "someone you have not seen in a while"
+
+
+def _seen_before(facts: Facts, monday: date) -> tuple[Counter[str], dict[str, str]]:
+    """How often each person I met socially before a week was at social events before it,
+    and their names; built week on week, so a year costs one pass over the events."""
+    met, counts, names = _history_until(facts, monday)
+    return Counter({a: n for a, n in counts.items() if a in met}), names
+
+
+def _history_until(facts: Facts, monday: date) -> tuple[set[str], Counter[str], dict[str, str]]:
+    key = ("history", monday)
+    if key in facts.memo:
+        return facts.memo[key]  # type: ignore[no-any-return]
+    first = facts.days.first
+    previous = monday - timedelta(days=7)
+    if previous >= first:
+        met, counts, names = _history_until(facts, previous)
+        met, counts, names = set(met), Counter(counts), dict(names)
+        start = previous
+    else:
+        met, counts, names, start = set(), Counter(), {}, first
+    me = set(facts.settings.me)
+    for item in _social_between(facts, start, monday - timedelta(days=1)):
+        people = _people_of(item, me)
+        counts.update(people.keys())
+        names.update(people)
+        if item.status in (SocialStatus.ACCEPTED, SocialStatus.TENTATIVE):
+            met.update(people)
+    facts.memo[key] = (met, counts, names)
+    return met, counts, names
 
 
 def _span(start: datetime, end: datetime) -> str:
