@@ -17,7 +17,7 @@ from watercooler.nudges import Facts, evaluate
 from watercooler.rulebook import LunchTrigger, Rule
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
-from watercooler.sources.caldav import Clock
+from watercooler.sources.base import Clock
 from watercooler.store import Store
 from watercooler.timebox import DateRange
 from watercooler.timeline import Progress, Window, read_timeline

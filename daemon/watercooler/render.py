@@ -16,7 +16,6 @@ from watercooler.classify import DayFacts, Lunch, SocialFacts, SocialStatus
 from watercooler.nudges import Candidate, Nudge
 from watercooler.rulebook import LoadedRule
 from watercooler.sources import CalendarSource
-from watercooler.sources.caldav import CalDAVSource
 from watercooler.text import printable
 
 _LUNCH_COLOUR = {
@@ -158,6 +157,8 @@ def _painter(colour: bool) -> Any:
 
 def render_calendars(source: CalendarSource) -> str:
     """What ``watercooler calendars`` prints for one source."""
+    from watercooler.sources.caldav import CalDAVSource
+
     if not isinstance(source, CalDAVSource):
         return f"{source.label}\n  (a calendar file or feed: one calendar)\n"
     lines = [source.label]

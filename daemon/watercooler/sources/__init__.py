@@ -7,8 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
-from watercooler.sources.base import CalendarObject, CalendarSource
-from watercooler.sources.caldav import CalDAVSource, Clock
+from watercooler.sources.base import CalendarObject, CalendarSource, Clock
 from watercooler.sources.feed import FeedCredentials, FeedSource, http_url
 from watercooler.sources.files import IcsFileSource, VdirSource
 from watercooler.store import Store
@@ -61,6 +60,10 @@ def open_source(
             credentials=_feed_credentials(settings),
         )
     if kind == "caldav":
+        # Imported here: the CalDAV stack (caldav, niquests, lxml) costs a third of a second
+        # of start-up that file and feed users should not pay.
+        from watercooler.sources.caldav import CalDAVSource
+
         return CalDAVSource(settings, store, clock)
     path = _local_path(settings.url.strip())
     return VdirSource(path) if kind == "vdir" else IcsFileSource(path)

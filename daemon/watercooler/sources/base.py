@@ -8,8 +8,9 @@ one contract test suite runs against every backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 
@@ -40,3 +41,7 @@ class CalendarSource(Protocol):
     def objects(self) -> Iterator[CalendarObject]:
         """Yield every object of the calendar."""
         ...
+
+
+Clock = Callable[[], datetime]
+"""The injected wall clock: sources that keep state (CalDAV backoff) ask it, never the OS."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -19,7 +19,7 @@ from caldav.davclient import DAVClient
 
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
-from watercooler.sources.base import CalendarObject
+from watercooler.sources.base import CalendarObject, Clock
 from watercooler.sources.dav import (
     CALDAV,
     DAV,
@@ -45,8 +45,6 @@ BATCH = 1000
 """Most hrefs in one multiget (Radicale refuses reports of more than 10,000 events)."""
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=15)
-
-Clock = Callable[[], datetime]
 
 
 class CalDAVSource:
