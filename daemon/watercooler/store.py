@@ -57,6 +57,16 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+def _private(path: Path) -> None:
+    """Create the database (and its WAL files) readable by the user alone: it holds the
+    calendars' full text."""
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if not name.exists() and name == path:
+            name.touch(mode=0o600)
+        if name.exists():
+            name.chmod(0o600)
+
+
 class StoreError(WatercoolerError):
     """The state database cannot be opened or is from a newer version."""
 
@@ -80,7 +90,9 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if str(path) != ":memory:":
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                _private(path)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"{path}: cannot open the state database: {error}") from None

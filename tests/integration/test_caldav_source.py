@@ -287,3 +287,12 @@ def test_without_sync_tokens_an_unchanged_ctag_costs_one_propfind(
     radicale.proxy.reset()
     assert summaries(source_for(radicale, store, url)) == ["Coffee"]
     assert radicale.proxy.methods() == {"PROPFIND": 2, "REPORT": 1}
+
+
+def test_the_state_database_is_readable_by_the_user_alone(tmp_path: Path) -> None:
+    state = tmp_path / "state" / "watercooler.sqlite"
+    store = Store(state)
+    store.put_digests({b"k": b"v"})
+    assert state.stat().st_mode & 0o777 == 0o600
+    assert state.parent.stat().st_mode & 0o777 == 0o700
+    store.close()
