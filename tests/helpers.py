@@ -130,3 +130,25 @@ BERLIN_VTIMEZONE = "\r\n".join(
     ]
 )
 """A Europe/Berlin VTIMEZONE as Thunderbird writes it, for objects that carry their own."""
+
+
+W_EUROPE_VTIMEZONE = "\r\n".join(
+    [
+        "BEGIN:VTIMEZONE",
+        "TZID:W. Europe Standard Time",
+        "BEGIN:STANDARD",
+        "DTSTART:16010101T030000",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
+        "END:STANDARD",
+        "BEGIN:DAYLIGHT",
+        "DTSTART:16010101T020000",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
+        "END:DAYLIGHT",
+        "END:VTIMEZONE",
+    ]
+)
+"""Europe/Berlin as Outlook writes it: a Windows zone name, rules from 1601."""

@@ -26,7 +26,7 @@ import pytest
 from caldav_servers import RadicaleServer, XandikosServer, delete_event, make_calendar, put_event
 from caldav_servers import update_event as replace_event
 from conftest import DAV_PASSWORD, DAV_USER, RunCli, watercooler_command
-from helpers import BERLIN_VTIMEZONE, calendar, event
+from helpers import BERLIN_VTIMEZONE, W_EUROPE_VTIMEZONE, calendar, event
 from httpserver import FeedServer, Route
 from watercooler.store import Store
 
@@ -39,28 +39,6 @@ ANA = "ana@example.com"
 LEA = ("lea@example.com", "ACCEPTED")
 BEN = ("ben@example.com", "ACCEPTED")
 ME_ACCEPTED = (ANA, "ACCEPTED")
-
-BERLIN = BERLIN_VTIMEZONE
-# As Outlook writes it: a Windows zone name, rules from 1601.
-W_EUROPE = "\r\n".join(
-    [
-        "BEGIN:VTIMEZONE",
-        "TZID:W. Europe Standard Time",
-        "BEGIN:STANDARD",
-        "DTSTART:16010101T030000",
-        "TZOFFSETFROM:+0200",
-        "TZOFFSETTO:+0100",
-        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
-        "END:STANDARD",
-        "BEGIN:DAYLIGHT",
-        "DTSTART:16010101T020000",
-        "TZOFFSETFROM:+0100",
-        "TZOFFSETTO:+0200",
-        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
-        "END:DAYLIGHT",
-        "END:VTIMEZONE",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -103,9 +81,9 @@ def scenario(*, friday_coffee_cancelled: bool = False) -> dict[str, Resource]:
     if friday_coffee_cancelled:
         series.append(override("20260313", "STATUS:CANCELLED"))
     return {
-        "coffee-series@test": Resource((BERLIN,), tuple(series)),
+        "coffee-series@test": Resource((BERLIN_VTIMEZONE,), tuple(series)),
         "team-lunch@test": Resource(
-            (BERLIN,),
+            (BERLIN_VTIMEZONE,),
             (
                 event(
                     "Team lunch",
@@ -118,7 +96,7 @@ def scenario(*, friday_coffee_cancelled: bool = False) -> dict[str, Resource]:
             ),
         ),
         "desk-lunch@test": Resource(
-            (BERLIN,),
+            (BERLIN_VTIMEZONE,),
             (
                 event(
                     "Lunch at my desk",
@@ -129,7 +107,7 @@ def scenario(*, friday_coffee_cancelled: bool = False) -> dict[str, Resource]:
             ),
         ),
         "cake@test": Resource(
-            (BERLIN,),
+            (BERLIN_VTIMEZONE,),
             (
                 event(
                     "Birthday cake for Jonas",
@@ -155,7 +133,7 @@ def scenario(*, friday_coffee_cancelled: bool = False) -> dict[str, Resource]:
             ),
         ),
         "planning@test": Resource(
-            (W_EUROPE,),
+            (W_EUROPE_VTIMEZONE,),
             (
                 event(
                     "Planning",
@@ -170,7 +148,7 @@ def scenario(*, friday_coffee_cancelled: bool = False) -> dict[str, Resource]:
             ),
         ),
         "vacation@test": Resource(
-            (BERLIN,), (event("Vacation", "20260313", "20260314", uid="vacation@test"),)
+            (BERLIN_VTIMEZONE,), (event("Vacation", "20260313", "20260314", uid="vacation@test"),)
         ),
     }
 
@@ -398,7 +376,7 @@ def test_an_event_added_on_the_server_shows_in_the_next_check(
     config = write_config(tmp_path, "server", server_source(dav_server, tmp_path, collection))
     check_json(run_cli, config)
     drinks = Resource(
-        (BERLIN,),
+        (BERLIN_VTIMEZONE,),
         (event("Drinks", "20260312T180000", "20260312T200000", uid="drinks@test"),),
     )
     put_event(collection, resource_name("drinks@test"), drinks.ics(), dav_server.auth)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import RunCli
-from helpers import BERLIN_VTIMEZONE, calendar, event
+from helpers import BERLIN_VTIMEZONE, W_EUROPE_VTIMEZONE, calendar, event
 from httpserver import FeedServer, Route
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
@@ -34,26 +34,6 @@ ICS_HEADERS = {"Content-Type": "text/calendar; charset=utf-8"}
 ME = ("ana@example.com", "ACCEPTED")
 LEA = ("lea@example.com", "ACCEPTED")
 BEN = ("ben@example.com", "ACCEPTED")
-
-OUTLOOK_VTIMEZONE = "\r\n".join(
-    [
-        "BEGIN:VTIMEZONE",
-        "TZID:W. Europe Standard Time",
-        "BEGIN:STANDARD",
-        "DTSTART:16010101T030000",
-        "TZOFFSETFROM:+0200",
-        "TZOFFSETTO:+0100",
-        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
-        "END:STANDARD",
-        "BEGIN:DAYLIGHT",
-        "DTSTART:16010101T020000",
-        "TZOFFSETFROM:+0100",
-        "TZOFFSETTO:+0200",
-        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
-        "END:DAYLIGHT",
-        "END:VTIMEZONE",
-    ]
-)
 
 
 def coffee(start: str, end: str, *lines: str, me: str = "ACCEPTED") -> str:
@@ -134,7 +114,7 @@ def scenario() -> dict[str, tuple[str, list[str]]]:
             ],
         ),
         "planning@test": (
-            OUTLOOK_VTIMEZONE,
+            W_EUROPE_VTIMEZONE,
             [
                 event(
                     "Planning",
