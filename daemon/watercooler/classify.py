@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from watercooler.expansion import Occurrence
+from watercooler.expansion import Occurrence, in_window
 from watercooler.ical import PARTSTATS, EventInfo
 from watercooler.settings import Settings
 from watercooler.timebox import at_local_time, overlap
@@ -158,7 +158,7 @@ class Classifier:
             info = occurrence.info
             if occurrence.all_day or info.cancelled or self.declined_by_me(info):
                 continue
-            if not _touches(occurrence, lunch_start, lunch_end):
+            if not in_window(occurrence, lunch_start, lunch_end):
                 continue
             if self._says(self.lunch_words, info):
                 found.append(occurrence)
@@ -299,13 +299,6 @@ def _nearby(by_day: dict[date, list[Occurrence]], occurrence: Occurrence) -> lis
             seen[id(other)] = other
         day += timedelta(days=1)
     return list(seen.values())
-
-
-def _touches(occurrence: Occurrence, start: datetime, end: datetime) -> bool:
-    """Overlap, counting an instant event inside the window."""
-    if occurrence.start == occurrence.end:
-        return start <= occurrence.start < end
-    return overlap(occurrence.start, occurrence.end, start, end)
 
 
 def overlap_or_contains(occurrence: Occurrence, start: datetime, end: datetime) -> bool:

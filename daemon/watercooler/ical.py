@@ -23,6 +23,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes
 
 from watercooler.settings import normalize_address
+from watercooler.timebox import comparable
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def describe(component: Component, uid: str, *, series_cancelled: bool) -> Event
         uid=uid,
         summary=_text(component.get("SUMMARY")),
         categories=_categories(component.get("CATEGORIES")),
-        status=_text(component.get("STATUS")).strip().upper(),
+        status=component_status(component),
         transparent=_text(component.get("TRANSP")).strip().upper() == "TRANSPARENT",
         busy_status=_busy_status(component),
         organizer=normalize_address(_text(organizer)) if organizer is not None else "",
@@ -320,8 +321,6 @@ def impossible_rule(rule: Any) -> str | None:
 
 
 def _end_before_start(component: Component) -> str | None:
-    from watercooler.timebox import comparable
-
     start = start_value(component)
     end_prop = component.get("DTEND")
     if end_prop is not None:

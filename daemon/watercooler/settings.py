@@ -332,7 +332,7 @@ def settings_from(values: dict[str, Any]) -> Settings:
     try:
         return _ValuesOnly(**values)
     except ValidationError as error:
-        raise ConfigError(_describe(error, Path("(settings)"), values)) from None
+        raise ConfigError(_describe(error, Path("(settings)"))) from None
 
 
 def normalize_address(address: str) -> str:
@@ -371,7 +371,7 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     try:
         settings = Settings(**data)
     except ValidationError as error:
-        raise ConfigError(_describe(error, config_path, data)) from None
+        raise ConfigError(_describe(error, config_path)) from None
     except SettingsError as error:
         raise ConfigError(_describe_env_parse_error(error)) from None
     for source in settings.sources:
@@ -424,7 +424,7 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
 
 
-def _describe(error: ValidationError, path: Path, data: dict[str, Any]) -> str:
+def _describe(error: ValidationError, path: Path) -> str:
     """Return every validation error on its own line, naming where the value came from."""
     lines = []
     for detail in error.errors(include_url=False):

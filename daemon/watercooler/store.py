@@ -143,19 +143,6 @@ class Store:
         row = self.db.execute("SELECT body FROM digests WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
-    def digests(self, keys: list[bytes]) -> dict[bytes, bytes]:
-        """Return the stored digest bodies of the given keys that exist."""
-        found: dict[bytes, bytes] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT key, body FROM digests WHERE key IN ({marks})",  # noqa: S608 - marks only
-                chunk,
-            )
-            found.update((bytes(key), bytes(body)) for key, body in rows)
-        return found
-
     def put_digests(self, items: dict[bytes, bytes]) -> None:
         """Store digest bodies by key."""
         if not items:
