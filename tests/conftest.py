@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from caldav_servers import RadicaleServer, XandikosServer
 from faultserver import FaultServer
 from httpserver import FeedServer
+from receiver import Receiver
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "ics"
@@ -108,3 +110,12 @@ def fault_server() -> Iterator[FaultServer]:
     """A misbehaving server with no upstream: 502 until a fault is injected."""
     with FaultServer() as server:
         yield server
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP receiver for Apprise's json:// on 127.0.0.1."""
+    server = Receiver().start()
+    yield server
+    with contextlib.suppress(OSError):
+        server.stop()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from watercooler.classify import Classification, classify
-from watercooler.nudges import Facts, evaluate
+from watercooler.nudges import Facts, Nudge, evaluate
 from watercooler.rulebook import LunchTrigger, Rule
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
@@ -33,6 +33,8 @@ class CheckResult:
     classification: Classification
     nudges: list[dict[str, Any]] = field(default_factory=list)
     facts: Facts | None = None
+    given: tuple[Nudge, ...] = ()
+    """The nudges themselves, in due order (``nudges`` is their JSON)."""
 
 
 def day_range(now: datetime, days_back: int, days_ahead: int) -> DateRange:
@@ -83,13 +85,15 @@ def run_check(
     occurrences = read_timeline(sources, window, progress, store)
     classification = classify(occurrences, seen.days(), settings)
     facts = Facts(classification, tuple(occurrences), seen, settings, days)
+    given = evaluate(list(rules), facts)
     return CheckResult(
         now=local_now,
         timezone=zone_name(settings),
         days=days,
         classification=_within(classification, days),
-        nudges=[nudge.document() for nudge in evaluate(list(rules), facts)],
+        nudges=[nudge.document() for nudge in given],
         facts=facts,
+        given=tuple(given),
     )
 
 

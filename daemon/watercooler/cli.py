@@ -18,8 +18,10 @@ from pathlib import Path
 
 from watercooler import __version__
 from watercooler.check import CheckResult, open_sources, run_check, sample_calendar_path
+from watercooler.delivery_cli import add_commands as add_delivery_commands
 from watercooler.errors import ConfigError, WatercoolerError
 from watercooler.nudges import explain
+from watercooler.redaction import RedactingFilter, register, scrub
 from watercooler.render import render_calendars, render_explanation, to_json, to_text
 from watercooler.rulebook import Rule, load_rule_files, load_rulebook
 from watercooler.settings import Settings, load_settings, settings_from
@@ -55,10 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:  # the one boundary that turns bugs into one line too
         if args.debug:
-            raise
+            log.exception("unexpected error")  # through the secret filter, unlike a raise
         print(
-            f"watercooler: error: unexpected {type(error).__name__}: {one_line(str(error))} "
-            "(run with --debug for the traceback)",
+            f"watercooler: error: unexpected {type(error).__name__}: "
+            f"{scrub(one_line(str(error)))}"
+            + ("" if args.debug else " (run with --debug for the traceback)"),
             file=sys.stderr,
         )
         return EXIT_ERROR
@@ -70,7 +73,8 @@ def _error_text(error: WatercoolerError) -> str:
     Config errors list one problem a line; text from calendars must not add lines or
     move the cursor.
     """
-    return "\n  ".join(one_line(line.strip()) for line in str(error).splitlines() if line.strip())
+    lines = (one_line(line.strip()) for line in str(error).splitlines() if line.strip())
+    return scrub("\n  ".join(lines))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_view_options(demo, now_default=DEMO_NOW, days=(DEMO_DAYS_BACK, DEMO_DAYS_AHEAD))
     demo.set_defaults(handler=_demo)
+    add_delivery_commands(commands, common, parse_now)
     return parser
 
 
@@ -213,8 +218,15 @@ def _days(text: str) -> int:
     return value
 
 
+def _load_settings(path: Path | None) -> Settings:
+    """Load the config and register its secrets with the log filter straight away."""
+    settings = load_settings(path)
+    register(settings)
+    return settings
+
+
 def _check(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = _load_settings(args.config)
     with _opened_store(settings) as store:
         sources = open_sources(settings, args.source, store, _clock(settings))
         if not sources:
@@ -225,7 +237,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _calendars(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = _load_settings(args.config)
     if not settings.sources:
         raise ConfigError("no [[sources]] in the config")
     with _opened_store(settings) as store:
@@ -264,7 +276,7 @@ def _rules_check(args: argparse.Namespace) -> int:
         loaded, errors = load_rule_files(files_given)
         count = len(loaded)
     else:
-        settings = load_settings(args.config)
+        settings = _load_settings(args.config)
         book = load_rulebook(settings.resolved_rules_dir())
         errors, count = book.errors, len(book.rules) + len(book.disabled)
     for problem in errors:
@@ -277,7 +289,7 @@ def _rules_check(args: argparse.Namespace) -> int:
 
 
 def _rules_list(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = _load_settings(args.config)
     book = load_rulebook(settings.resolved_rules_dir())
     for problem in book.errors:
         log.warning("%s", problem)
@@ -293,7 +305,7 @@ def _rules_list(args: argparse.Namespace) -> int:
 
 
 def _rules_explain(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = _load_settings(args.config)
     book = load_rulebook(settings.resolved_rules_dir())
     loaded = book.rules.get(args.rule_id) or book.disabled.get(args.rule_id)
     if loaded is None:
@@ -415,6 +427,8 @@ class _Formatter(logging.Formatter):
         text = f"watercooler: {record.levelname.lower()}: {message}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
+        elif record.exc_text:  # the secret filter already formatted and cleaned it
+            text += "\n" + record.exc_text
         return text
 
 
@@ -422,6 +436,7 @@ def _configure_logging(*, debug: bool) -> None:
     """Warnings to stderr, one line each; under systemd stderr is the journal."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)

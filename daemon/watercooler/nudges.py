@@ -39,6 +39,14 @@ from watercooler.words import WordMatcher
 MAX_VALUE = 120
 """Longest text a placeholder receives: a 100 kB summary is cut, never an error."""
 MISSED = (SocialStatus.DECLINED, SocialStatus.CONFLICTED)
+REDACTED = {
+    "summary": "an event",
+    "people": "the people there",
+    "events": "your plans",
+    "missed_events": "some events",
+    "person": "a colleague",
+}
+"""With ``notify.redact``, what stands in for event titles and people's names."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,7 @@ class Nudge:
     body: str
     key: str
     quiet_hours: str
+    tags: tuple[str, ...] = ()
 
     def document(self) -> dict[str, Any]:
         """The ``check`` JSON of a nudge, in DESIGN.md's shape."""
@@ -104,6 +113,19 @@ def evaluate(rules: list[Rule], facts: Facts) -> list[Nudge]:
     return sorted(nudges, key=lambda nudge: (nudge.due, nudge.rule, nudge.key))
 
 
+def situations(rules: list[Rule], facts: Facts) -> dict[str, bool]:
+    """Whether each subject every rule looked at still fires, by nudge key.
+
+    Delivery uses it to drop a planned nudge whose situation went away before it was sent,
+    and to tell whether a sent nudge changed anything.
+    """
+    return {
+        f"{rule.id}/{candidate.subject}": candidate.fires
+        for rule in rules
+        for candidate in _candidates(rule, facts)
+    }
+
+
 def nudges_of(rule: Rule, facts: Facts) -> list[Nudge]:
     """The nudges one rule gives, after cooldown and the weekly maximum."""
     return [nudge for candidate, nudge in explain(rule, facts) if nudge is not None]
@@ -136,7 +158,7 @@ def explain(rule: Rule, facts: Facts) -> list[tuple[Candidate, Nudge | None]]:
             outside = f"due {candidate.due:%a %d %b %H:%M}, outside the range"
             results.append((_with(candidate, fires=False, reason=outside), None))
             continue
-        results.append((candidate, _nudge(rule, candidate)))
+        results.append((candidate, _nudge(rule, candidate, redact=facts.settings.notify.redact)))
     return results
 
 
@@ -144,17 +166,21 @@ def _with(candidate: Candidate, *, fires: bool, reason: str) -> Candidate:
     return Candidate(candidate.subject, candidate.due, fires, reason, candidate.values)
 
 
-def _nudge(rule: Rule, candidate: Candidate) -> Nudge:
+def _nudge(rule: Rule, candidate: Candidate, *, redact: bool = False) -> Nudge:
     assert candidate.due is not None  # noqa: S101 - only firing candidates get here
+    values = {**candidate.values, "rule": rule.id}
+    if redact:
+        values |= {name: text for name, text in REDACTED.items() if name in values}
     return Nudge(
         rule=rule.id,
         tip=rule.tip,
         due=candidate.due,
         expires=candidate.due + rule.expires_after,
-        title=fill(rule.message.title, {**candidate.values, "rule": rule.id}),
-        body=fill(rule.message.body, {**candidate.values, "rule": rule.id}),
+        title=fill(rule.message.title, values),
+        body=fill(rule.message.body, values),
         key=f"{rule.id}/{candidate.subject}",
         quiet_hours=rule.quiet_hours,
+        tags=tuple(rule.tags),
     )
 
 
@@ -222,7 +248,7 @@ def _social_candidates(rule: Rule, trigger: SocialTrigger, facts: Facts) -> list
         fires = item.status in trigger.statuses
         reason = f"status {item.status}" + ("" if fires else ", not one the rule watches")
         due = _due(rule, occurrence.start.date(), facts.settings, occurrence=occurrence)
-        out.append(Candidate(_occurrence_subject(occurrence), due, fires, reason, values))
+        out.append(Candidate(occurrence_subject(occurrence), due, fires, reason, values))
     return out
 
 
@@ -243,7 +269,7 @@ def _words_candidates(rule: Rule, trigger: WordsTrigger, facts: Facts) -> list[C
         }
         due = _due(rule, occurrence.start.date(), facts.settings, occurrence=occurrence)
         reason = f"says {word!r}"
-        out.append(Candidate(_occurrence_subject(occurrence), due, True, reason, values))
+        out.append(Candidate(occurrence_subject(occurrence), due, True, reason, values))
     return out
 
 
@@ -303,7 +329,7 @@ def _due(
 # -- values ------------------------------------------------------------------------------------
 
 
-def _occurrence_subject(occurrence: Occurrence) -> str:
+def occurrence_subject(occurrence: Occurrence) -> str:
     moment = occurrence.recurrence or occurrence.start.isoformat(timespec="minutes")
     return f"{occurrence.info.uid}@{moment}"
 

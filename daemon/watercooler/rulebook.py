@@ -154,6 +154,11 @@ class Rule(_Strict):
     cooldown: Duration = timedelta(0)
     max_per_week: int = Field(default=7, ge=1, le=100)
     quiet_hours: Literal["drop", "defer", "digest"] = "defer"
+    tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]] = Field(
+        default=[],
+        max_length=10,
+        description="Apprise tags its nudges go to; default every service.",
+    )
     message: Message
 
     @model_validator(mode="after")

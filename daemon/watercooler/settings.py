@@ -208,12 +208,71 @@ def _credential_path(configured: Path, base_dir: Path | None) -> Path:
     return expanded
 
 
+class QuietHours(_Section):
+    """A nightly stretch of local time without nudges; it may wrap past midnight."""
+
+    enabled: bool = Field(default=True, description="Set to false for no quiet hours.")
+    start: time = Field(default=time(21, 0), description="When quiet hours begin.")
+    end: time = Field(default=time(7, 0), description="When quiet hours end.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end are the same; leave out quiet_hours for none")
+        return self
+
+
 class NotifySettings(_Section):
-    """Where nudges are delivered."""
+    """Where nudges are delivered, and how often they may interrupt you."""
 
     urls: list[SecretStr] = Field(
-        default=[], description="Apprise URLs; they hold tokens and are never logged."
+        default=[],
+        description='Apprise URLs, optionally tagged like "phone=ntfys://ntfy.sh/topic"; '
+        "they hold tokens and are never logged.",
     )
+    config: Path | None = Field(
+        default=None,
+        description="An Apprise config file (its YAML or text format), used with or "
+        "instead of urls; relative to the config file's folder.",
+    )
+    desktop: bool = Field(
+        default=True,
+        description="Without any URL, also show nudges as desktop notifications (D-Bus).",
+    )
+    redact: bool = Field(
+        default=False,
+        description="Leave event titles and people's names out of what is sent.",
+    )
+    quiet_hours: QuietHours = Field(
+        default_factory=QuietHours,
+        description="No nudges in this stretch; each rule drops, defers or digests them.",
+    )
+    daily_cap: int = Field(
+        default=3, ge=1, le=100, description="Most nudges sent on one day (a digest is one)."
+    )
+    timeout: float = Field(
+        default=10.0, gt=0, le=300, description="Seconds a service may take to answer."
+    )
+    retry_first: float = Field(
+        default=60.0, gt=0, le=86400, description="Seconds before the first retry of a failure."
+    )
+    retry_max: float = Field(
+        default=3600.0, gt=0, le=86400, description="Longest wait between retries, in seconds."
+    )
+    backoff: bool = Field(
+        default=True,
+        description="A rule whose last 3 nudges changed nothing pauses itself for a week.",
+    )
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    def resolved_config(self) -> Path | None:
+        """The Apprise config file's path, relative ones next to the config file."""
+        if self.config is None:
+            return None
+        expanded = self.config.expanduser()
+        if not expanded.is_absolute() and self._base_dir is not None:
+            return self._base_dir / expanded
+        return expanded
 
 
 class Settings(BaseSettings):
@@ -376,6 +435,7 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
         raise ConfigError(_describe_env_parse_error(error)) from None
     for source in settings.sources:
         source._base_dir = config_path.expanduser().parent
+    settings.notify._base_dir = config_path.expanduser().parent
     return settings
 
 

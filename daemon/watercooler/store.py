@@ -1,4 +1,4 @@
-"""The one SQLite store: calendar cache now, history, journal and sent nudges later.
+"""The one SQLite store: the calendar cache, what was seen, and every nudge's delivery.
 
 The schema carries its version in ``PRAGMA user_version`` and grows through ordered
 migrations, each applied in its own transaction; a database from a newer watercooler is
@@ -53,6 +53,56 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: a poll compares etags; this index answers it without reading the event data.
     """
     CREATE INDEX objects_etags ON objects (collection_id, href, etag);
+    """,
+    # 4: delivery — what was seen, every nudge planned with its state, the deliveries to
+    # each service (exactly-once across restarts), and holds (snooze, pause, back-off).
+    """
+    CREATE TABLE lunch_days (
+        day TEXT PRIMARY KEY,
+        outcome TEXT NOT NULL,
+        seen TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE social_seen (
+        subject TEXT PRIMARY KEY,
+        start TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        status TEXT NOT NULL,
+        seen TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE nudges (
+        key TEXT PRIMARY KEY,
+        rule TEXT NOT NULL,
+        tip INTEGER NOT NULL,
+        due TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '',
+        quiet_hours TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('pending', 'sent', 'failed', 'expired', 'dropped')),
+        reason TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt TEXT,
+        message TEXT,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        sent_at TEXT,
+        verdict TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX nudges_by_state ON nudges (state, due);
+    CREATE INDEX nudges_by_rule ON nudges (rule, sent_at);
+    CREATE TABLE deliveries (
+        message TEXT NOT NULL,
+        service TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (message, service)
+    ) WITHOUT ROWID;
+    CREATE TABLE holds (
+        name TEXT PRIMARY KEY,
+        since TEXT NOT NULL,
+        until TEXT NOT NULL
+    ) WITHOUT ROWID;
     """,
 )
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from watercooler.errors import ConfigError
+
+_TAGGED = re.compile(r"^\s*([A-Za-z0-9_,\s-]+?)\s*=\s*([A-Za-z][A-Za-z0-9+.-]*://.*)$", re.S)
 
 
 def redact_url(url: str) -> str:
@@ -70,3 +73,13 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def split_tags(raw: str) -> tuple[frozenset[str], str]:
+    """An Apprise URL with optional leading tags, as in Apprise's text config format:
+    ``"phone, work=ntfys://…"`` → ({"phone", "work"}, ``"ntfys://…"``)."""
+    found = _TAGGED.match(raw)
+    if found is None:
+        return frozenset(), raw.strip()
+    tags = frozenset(t.strip() for t in found.group(1).split(",") if t.strip())
+    return tags, found.group(2).strip()

@@ -55,6 +55,7 @@ EXAMPLES: dict[str, Any] = {
     "sources.password": "…",
     "sources.password_file": "~/.config/watercooler/caldav-password",
     "notify.urls": ["ntfys://ntfy.sh/my-topic"],
+    "notify.config": "~/.config/apprise/apprise.yml",
 }
 """Example values where the default alone teaches nothing (none, empty or required)."""
 

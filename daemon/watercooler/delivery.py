@@ -1,0 +1,279 @@
+"""One delivery tick: plan what the rules gave, decide each due nudge's fate, send it once.
+
+What ``send-due`` does and what the daemon does on every poll. Each due nudge meets, in
+order: its expiry, a pause, its rule's back-off, quiet hours (its rule drops, defers or
+digests it), a snooze, and the daily cap; what passes is sent to each service it is for.
+The ledger records every step before the next one, so a crash anywhere repeats at most
+the one send in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+from watercooler.classify import Classification
+from watercooler.ledger import PAUSE, RULE_HOLD, SNOOZE, Ledger, Planned, State
+from watercooler.notifier import Notifier, Service
+from watercooler.nudges import Nudge
+from watercooler.quiet import is_quiet, quiet_end
+from watercooler.settings import Settings
+from watercooler.timebox import DateRange
+
+log = logging.getLogger(__name__)
+
+BACKOFF_AFTER = 3
+"""Sent nudges in a row that changed nothing before a rule pauses itself."""
+BACKOFF_FOR = timedelta(days=7)
+NOTICE_RULE = "watercooler"
+"""Notices (a rule backing off) are messages from watercooler itself: tip 0, no cap."""
+NOTICE_LIFETIME = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one tick did with one nudge."""
+
+    key: str
+    rule: str
+    title: str
+    due: datetime
+    action: str
+    """sent, failed, expired, dropped or waiting."""
+    reason: str
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one tick did."""
+
+    planned: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        """How many nudges met this action."""
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+
+@dataclass(slots=True)
+class _Tick:
+    ledger: Ledger
+    notifier: Notifier
+    settings: Settings
+    now: datetime
+    watched: frozenset[str]
+    report: Report
+
+    # -- deciding ------------------------------------------------------------------------
+
+    def decide(self, planned: Planned) -> bool:
+        """Apply expiry, holds, quiet hours, snooze and cap; True when it may be sent now."""
+        now, notify, zone = self.now, self.settings.notify, self.settings.zone
+        if now >= planned.expires:
+            why = "its useful time was over before it could be sent"
+            if planned.state == "failed":
+                why += f" (last failure: {planned.reason})"
+            self.settle(planned, "expired", why)
+            return False
+        pause = self.ledger.active_hold(PAUSE, now)
+        if pause is not None:
+            self.settle(planned, "dropped", f"paused until {_local(pause.until, zone)}")
+            return False
+        if planned.tip > 0 and self.backed_off(planned):
+            return False
+        quiet = notify.quiet_hours
+        if is_quiet(now, quiet, zone) or (
+            planned.quiet_hours == "drop" and is_quiet(planned.due, quiet, zone)
+        ):
+            if planned.quiet_hours == "drop":
+                self.settle(planned, "dropped", "due in quiet hours")
+                return False
+            return self.wait(planned, quiet_end(now, quiet, zone), "quiet hours")
+        snooze = self.ledger.active_hold(SNOOZE, now)
+        if snooze is not None:
+            return self.wait(planned, snooze.until, "snoozed")
+        if planned.tip > 0 and self.capped():
+            self.settle(planned, "dropped", f"the daily cap of {notify.daily_cap} was reached")
+            return False
+        return True
+
+    def wait(self, planned: Planned, until: datetime, why: str) -> bool:
+        if until >= planned.expires:
+            self.settle(
+                planned,
+                "expired",
+                f"{why} until {_local(until, self.settings.zone)}, past its useful time",
+            )
+            return False
+        reason = f"{why} until {_local(until, self.settings.zone)}"
+        self.ledger.mark(planned.key, planned.state, reason, self.now, next_attempt=until)
+        self.outcome(planned, "waiting", reason)
+        return False
+
+    def capped(self) -> bool:
+        """Whether today's messages (local day) reached the cap."""
+        today = self.now.astimezone(self.settings.zone).date()
+        start, end = DateRange(today, today).bounds(self.settings.zone)
+        return self.ledger.messages_sent_between(start, end) >= self.settings.notify.daily_cap
+
+    def backed_off(self, planned: Planned) -> bool:
+        """Whether the nudge's rule is (or now goes) on a week's back-off; drops it if so."""
+        if not self.settings.notify.backoff or planned.rule not in self.watched:
+            return False
+        name = RULE_HOLD + planned.rule
+        hold = self.ledger.hold(name)
+        if hold is not None and hold.since <= self.now < hold.until:
+            self.settle(
+                planned,
+                "dropped",
+                f"{planned.rule} paused itself until {_local(hold.until, self.settings.zone)}",
+            )
+            return True
+        last = self.ledger.last_sent_of(planned.rule, hold.until if hold else None, BACKOFF_AFTER)
+        if len(last) < BACKOFF_AFTER or any(p.verdict != "unchanged" for p in last):
+            return False
+        until = self.now + BACKOFF_FOR
+        self.ledger.set_hold(name, self.now, until)
+        self.ledger.add_notice(self.notice(planned, until), self.now)
+        self.settle(
+            planned,
+            "dropped",
+            f"its last {BACKOFF_AFTER} nudges changed nothing; "
+            f"{planned.rule} paused itself until {_local(until, self.settings.zone)}",
+        )
+        log.warning(
+            "rule %s paused itself for a week: its last %d nudges changed nothing",
+            planned.rule,
+            BACKOFF_AFTER,
+        )
+        return True
+
+    def notice(self, planned: Planned, until: datetime) -> Nudge:
+        when = _local(until, self.settings.zone)
+        return Nudge(
+            rule=NOTICE_RULE,
+            tip=0,
+            due=self.now,
+            expires=self.now + NOTICE_LIFETIME,
+            title=f"Pausing the {planned.rule} nudges for a week",
+            body=f"The last {BACKOFF_AFTER} of them changed nothing, so they stay quiet "
+            f"until {when}. Run 'watercooler resume {planned.rule}' to have them back sooner.",
+            key=f"notice/backoff/{planned.rule}/{self.now.date().isoformat()}",
+            quiet_hours="defer",
+            tags=planned.tags,
+        )
+
+    # -- sending ------------------------------------------------------------------------
+
+    def send(self, members: list[Planned], message: str, title: str, body: str) -> None:
+        """Send one message for these nudges to every service still missing it."""
+        self.ledger.begin_attempt([p.key for p in members], message, self.now)
+        tags = () if any(not p.tags for p in members) else _union(p.tags for p in members)
+        targets = self.targets(tags)
+        done = self.ledger.delivered_to(message)
+        errors = []
+        for service in targets:
+            if service.ident in done:
+                continue
+            result = self.notifier.send(service, title, body)
+            if result.ok:
+                self.ledger.delivered(message, service.ident, self.now)
+            else:
+                errors.append(f"{service.label}: {result.error}")
+        if not errors:
+            names = ", ".join(s.label for s in targets)
+            for planned in members:
+                self.settle(planned, "sent", f"to {names}")
+            return
+        for planned in members:
+            attempts = planned.attempts + 1
+            notify = self.settings.notify
+            delay = min(notify.retry_first * 2 ** (attempts - 1), notify.retry_max)
+            retry = self.now + timedelta(seconds=delay)
+            reason = "; ".join(errors)
+            self.ledger.mark(planned.key, "failed", reason, self.now, next_attempt=retry)
+            self.outcome(planned, "failed", f"{reason} (retry {_local(retry, self.settings.zone)})")
+
+    def targets(self, tags: tuple[str, ...]) -> list[Service]:
+        found = self.notifier.targets(tags)
+        if found:
+            return found
+        log.warning("no service is tagged %s; the nudge goes to the log", ", ".join(tags))
+        return self.notifier.fallback[:1]
+
+    # -- recording ----------------------------------------------------------------------
+
+    def settle(self, planned: Planned, state: State, reason: str) -> None:
+        self.ledger.mark(planned.key, state, reason, self.now)
+        self.outcome(planned, state, reason)
+
+    def outcome(self, planned: Planned, action: str, reason: str) -> None:
+        log.info("%s %s: %s (%s)", action, planned.key, planned.title, reason)
+        self.report.outcomes.append(
+            Outcome(planned.key, planned.rule, planned.title, planned.due, action, reason)
+        )
+
+
+def deliver(
+    ledger: Ledger,
+    notifier: Notifier,
+    settings: Settings,
+    *,
+    nudges: Sequence[Nudge],
+    situations: dict[str, bool],
+    covered: tuple[datetime, datetime],
+    classification: Classification,
+    watched: frozenset[str],
+    now: datetime,
+) -> Report:
+    """Plan the nudges the rules gave and deliver every one that is due at ``now``.
+
+    ``situations`` tells, by key, whether each subject the rules looked at still fires;
+    ``covered`` is the span they looked at; ``watched`` the rules whose situation a nudge
+    can change (only those back off).
+    """
+    report = Report()
+    ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
+    report.planned = ledger.plan(nudges, now)
+    tick = _Tick(ledger, notifier, settings, now, watched, report)
+    for planned in ledger.settle(situations, covered, now):
+        tick.outcome(planned, "dropped", "its situation changed before it was sent")
+    handled: set[str] = set()
+    for _ in range(2):  # the second round sends notices the first one raised
+        digest: dict[str, list[Planned]] = {}
+        for planned in ledger.actionable(now):
+            if planned.key in handled:
+                continue
+            handled.add(planned.key)
+            if not tick.decide(planned):
+                continue
+            if planned.quiet_hours == "digest" and planned.tip > 0:
+                digest.setdefault(planned.message or f"digest/{now.isoformat()}", []).append(
+                    planned
+                )
+                continue
+            tick.send([planned], planned.message or planned.key, planned.title, planned.body)
+        for message, members in digest.items():
+            title, body = _digest_text(members)
+            tick.send(members, message, title, body)
+    return report
+
+
+def _digest_text(members: list[Planned]) -> tuple[str, str]:
+    if len(members) == 1:
+        return members[0].title, members[0].body
+    lines = [f"• {p.title}: {p.body}" for p in members]
+    return f"{len(members)} nudges from the quiet hours", "\n".join(lines)
+
+
+def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for tags in groups:
+        found.update(dict.fromkeys(tags))
+    return tuple(found)
+
+
+def _local(moment: datetime, zone: tzinfo) -> str:
+    return f"{moment.astimezone(zone):%a %d %b %H:%M}"

@@ -1,0 +1,194 @@
+"""The services nudges go to: Apprise URLs and config files, checked at load, sent one by one.
+
+Each service is sent to separately, so a retry after a partial failure reaches only the
+services that missed the message: one flaky chat never makes the phone buzz twice.
+Services are named by Apprise's service name and a masked URL, never by their token.
+Without any service, nudges go to the log, and to the desktop where D-Bus is available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from watercooler.errors import ConfigError
+from watercooler.redaction import REDACTOR, Redactor, url_secrets
+from watercooler.settings import NotifySettings
+from watercooler.text import one_line, printable
+from watercooler.urls import split_tags
+
+log = logging.getLogger(__name__)
+nudge_log = logging.getLogger("watercooler.nudge")
+
+LOG_SERVICE = "log"
+DESKTOP_URL = "dbus://"
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One place a message can go."""
+
+    ident: str
+    """Stable across restarts (a hash of the URL), so deliveries can be remembered."""
+    label: str
+    """What people read: the service name and its masked URL."""
+    tags: frozenset[str] = frozenset()
+    plugin: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """How one send to one service went; ``error`` is already free of secrets."""
+
+    service: Service
+    ok: bool
+    error: str = ""
+
+
+class Notifier:
+    """The configured services, and sending to them."""
+
+    def __init__(self, services: list[Service], fallback: list[Service]) -> None:
+        self.services = services
+        self.fallback = fallback
+
+    @property
+    def configured(self) -> bool:
+        """Whether any Apprise service is configured (otherwise nudges go to the log)."""
+        return bool(self.services)
+
+    def targets(self, tags: tuple[str, ...] = ()) -> list[Service]:
+        """The services a nudge with these rule tags goes to, Apprise's way: without tags,
+        every service; with tags, those holding any of them, plus any tagged ``always``."""
+        if not self.services:
+            return list(self.fallback)
+        if not tags:
+            return list(self.services)
+        wanted = set(tags)
+        return [s for s in self.services if s.tags & wanted or "always" in s.tags]
+
+    def send(self, service: Service, title: str, body: str) -> Result:
+        """Send one message to one service and say how it went."""
+        if service.ident == LOG_SERVICE:
+            nudge_log.warning("nudge: %s — %s", one_line(title), one_line(body))
+            return Result(service, ok=True)
+        with _apprise_errors() as errors:
+            try:
+                ok = bool(service.plugin.notify(body=body, title=title))
+            except Exception as error:  # noqa: BLE001 - a plugin bug is one failed send
+                errors.append(f"{type(error).__name__}: {error}")
+                ok = False
+        if ok:
+            return Result(service, ok=True)
+        reason = "; ".join(dict.fromkeys(errors)) or "the service reported a failure"
+        return Result(service, ok=False, error=printable(REDACTOR.scrub(reason), 300))
+
+
+def build_notifier(
+    settings: NotifySettings, redactor: Redactor = REDACTOR, *, desktop: bool | None = None
+) -> Notifier:
+    """Given the ``[notify]`` settings, return a notifier; raise ConfigError naming every
+    unusable URL by its service, never its token."""
+    import apprise
+
+    services: list[Service] = []
+    problems: list[str] = []
+    for index, secret in enumerate(settings.urls):
+        raw = secret.get_secret_value().strip()
+        tags, url = split_tags(raw)
+        redactor.add_url(url)
+        where = f"notify.urls[{index}]"
+        with _apprise_errors() as errors:
+            plugin = apprise.Apprise.instantiate(url, tag=sorted(tags) or None)
+        if plugin is None:
+            problems.append(f"{where}: {_scheme(url)}:// is {_why(errors)}")
+            continue
+        services.append(_service(plugin, url, tags, settings.timeout))
+    path = settings.resolved_config()
+    if path is not None:
+        services += _from_config_file(path, settings.timeout, redactor, problems)
+    if problems:
+        raise ConfigError("\n".join(redactor.scrub(problem) for problem in problems))
+    fallback = [Service(LOG_SERVICE, "the log")]
+    want_desktop = settings.desktop if desktop is None else desktop
+    if not services and want_desktop and os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        with _apprise_errors():
+            plugin = apprise.Apprise.instantiate(DESKTOP_URL)
+        if plugin is not None:
+            fallback.append(_service(plugin, DESKTOP_URL, frozenset(), settings.timeout))
+    return Notifier(services, fallback)
+
+
+def _from_config_file(
+    path: Path, timeout: float, redactor: Redactor, problems: list[str]
+) -> list[Service]:
+    import apprise
+
+    if not path.is_file():
+        problems.append(f"notify.config: {path}: no such file")
+        return []
+    try:
+        path.read_bytes()
+    except OSError as error:
+        problems.append(f"notify.config: {path}: cannot read it: {error.strerror}")
+        return []
+    config = apprise.AppriseConfig()
+    with _apprise_errors() as errors:
+        config.add(str(path))
+        plugins: list[Any] = list(config.services())
+    services = []
+    for plugin in plugins:
+        url = plugin.url()
+        redactor.add_url(url)
+        services.append(_service(plugin, url, frozenset(plugin.tags), timeout))
+    if not services:
+        problems.append(f"notify.config: {path}: no usable service in it ({_why(errors)})")
+    return services
+
+
+def _service(plugin: Any, url: str, tags: frozenset[str], timeout: float) -> Service:
+    plugin.socket_connect_timeout = timeout
+    plugin.socket_read_timeout = timeout
+    ident = hashlib.sha256(url.encode()).hexdigest()[:16]
+    parts = Redactor()
+    parts.add(*url_secrets(url))
+    shown = REDACTOR.scrub(parts.scrub(plugin.url(privacy=True).partition("?")[0]))
+    label = f"{plugin.service_name} {shown}"
+    return Service(ident, printable(label, 160), frozenset(tags or plugin.tags), plugin)
+
+
+def _scheme(url: str) -> str:
+    scheme = url.partition("://")[0] if "://" in url else ""
+    return printable(scheme, 20) if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else "?"
+
+
+def _why(errors: list[str]) -> str:
+    if not errors:
+        return "not a URL Apprise can use"
+    return "not usable: " + printable(REDACTOR.scrub(errors[-1]), 200)
+
+
+@contextmanager
+def _apprise_errors() -> Iterator[list[str]]:
+    """Collect what Apprise logs at WARNING and above while it works: its only way of
+    saying why a URL or a send failed."""
+    collected: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    handler = _Collect(level=logging.WARNING)
+    logger = logging.getLogger("apprise")
+    logger.addHandler(handler)
+    try:
+        yield collected
+    finally:
+        logger.removeHandler(handler)

@@ -1,0 +1,187 @@
+"""What ``send-due``, ``status`` and ``notify-test`` print, as text or JSON.
+
+Every title comes from a calendar and every reason may quote a service's answer, so all
+of it passes through :func:`printable` and the secret filter before it is shown.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, tzinfo
+from typing import Any
+
+from watercooler.delivery import Report
+from watercooler.ledger import PAUSE, RULE_HOLD, SNOOZE, STATES, Hold, Planned
+from watercooler.notifier import Result
+from watercooler.redaction import scrub
+from watercooler.text import printable
+
+TITLE_WIDTH = 48
+
+
+def _when(moment: datetime, zone: tzinfo) -> str:
+    return f"{moment.astimezone(zone):%a %d %b %H:%M}"
+
+
+def _iso(moment: datetime | None, zone: tzinfo) -> str | None:
+    return None if moment is None else moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _line(*parts: str) -> str:
+    return scrub("  ".join(part for part in parts if part)) + "\n"
+
+
+def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned | None) -> str:
+    """One line per nudge acted on, then the totals and the next one due."""
+    lines = [f"watercooler send-due · {_when(now, zone)}\n"]
+    for outcome in report.outcomes:
+        lines.append(
+            _line(
+                f"{outcome.action:<8}",
+                _when(outcome.due, zone),
+                f"{printable(outcome.title, TITLE_WIDTH)}  [{outcome.rule}]",
+                f"— {printable(outcome.reason, 160)}",
+            )
+        )
+    if not report.outcomes:
+        lines.append("nothing due\n")
+    totals = " · ".join(
+        f"{report.count(action)} {action}"
+        for action in ("sent", "failed", "expired", "dropped", "waiting")
+    )
+    lines.append(f"{totals} · {report.planned} newly planned\n")
+    if next_due is not None:
+        lines.append(_line("next due", _when(next_due.due, zone), _planned_label(next_due)))
+    return "".join(lines)
+
+
+def report_json(report: Report, now: datetime, zone: tzinfo, next_due: Planned | None) -> str:
+    """The tick as JSON: what happened to each nudge, and what comes next."""
+    document = {
+        "now": _iso(now, zone),
+        "planned": report.planned,
+        "outcomes": [
+            {
+                "key": o.key,
+                "rule": o.rule,
+                "title": printable(o.title, 200),
+                "due": _iso(o.due, zone),
+                "action": o.action,
+                "reason": printable(o.reason, 300),
+            }
+            for o in report.outcomes
+        ],
+        "next_due": None if next_due is None else _planned_document(next_due, zone),
+    }
+    return scrub(json.dumps(document, ensure_ascii=False))
+
+
+def status_text(
+    now: datetime,
+    zone: tzinfo,
+    counts: dict[str, int],
+    holds: list[Hold],
+    open_nudges: list[Planned],
+    recent: list[Planned],
+) -> str:
+    """Snooze and pause, the totals, what is waiting and what happened lately."""
+    lines = [f"watercooler status · {_when(now, zone)}\n"]
+    active = [hold for hold in holds if hold.since <= now < hold.until]
+    if not active:
+        lines.append("not snoozed or paused\n")
+    for hold in active:
+        lines.append(_hold_text(hold, zone) + "\n")
+    lines.append(" · ".join(f"{counts.get(state, 0)} {state}" for state in STATES) + "\n")
+    upcoming = [p for p in open_nudges if p.due > now]
+    if upcoming:
+        lines.append(_line("next due", _when(upcoming[0].due, zone), _planned_label(upcoming[0])))
+    if open_nudges:
+        lines.append("\nwaiting\n")
+        for planned in open_nudges[:20]:
+            lines.append(_row(planned, zone))
+    if recent:
+        lines.append("\nrecent\n")
+        for planned in recent:
+            lines.append(_row(planned, zone))
+    return "".join(lines)
+
+
+def status_json(
+    now: datetime,
+    zone: tzinfo,
+    counts: dict[str, int],
+    holds: list[Hold],
+    open_nudges: list[Planned],
+    recent: list[Planned],
+) -> str:
+    """The status as JSON."""
+    active = [hold for hold in holds if hold.since <= now < hold.until]
+    upcoming = [p for p in open_nudges if p.due > now]
+    document: dict[str, Any] = {
+        "now": _iso(now, zone),
+        "counts": {state: counts.get(state, 0) for state in STATES},
+        "snoozed_until": _hold_until(active, SNOOZE, zone),
+        "paused_until": _hold_until(active, PAUSE, zone),
+        "rules_paused": {
+            h.name[len(RULE_HOLD) :]: _iso(h.until, zone)
+            for h in active
+            if h.name.startswith(RULE_HOLD)
+        },
+        "next_due": _planned_document(upcoming[0], zone) if upcoming else None,
+        "open": [_planned_document(p, zone) for p in open_nudges],
+        "recent": [_planned_document(p, zone) for p in recent],
+    }
+    return scrub(json.dumps(document, ensure_ascii=False))
+
+
+def notify_test_text(results: list[Result]) -> str:
+    """One line per service: ok or failed, and why."""
+    lines = []
+    for result in results:
+        verdict = "ok    " if result.ok else "FAILED"
+        detail = "" if result.ok else f"— {printable(result.error, 200)}"
+        lines.append(_line(verdict, result.service.label, detail))
+    failed = sum(1 for r in results if not r.ok)
+    lines.append(f"{len(results) - failed} of {len(results)} services reached\n")
+    return "".join(lines)
+
+
+def _hold_until(active: list[Hold], name: str, zone: tzinfo) -> str | None:
+    return next((_iso(h.until, zone) for h in active if h.name == name), None)
+
+
+def _hold_text(hold: Hold, zone: tzinfo) -> str:
+    if hold.name == SNOOZE:
+        return f"snoozed until {_when(hold.until, zone)}"
+    if hold.name == PAUSE:
+        return f"paused until {_when(hold.until, zone)}"
+    rule = hold.name[len(RULE_HOLD) :]
+    return f"rule {rule} paused itself until {_when(hold.until, zone)} (its nudges changed nothing)"
+
+
+def _planned_label(planned: Planned) -> str:
+    return f"tip {planned.tip}  {printable(planned.title, TITLE_WIDTH)}  [{planned.rule}]"
+
+
+def _row(planned: Planned, zone: tzinfo) -> str:
+    return _line(
+        f"  {_when(planned.due, zone)}",
+        f"{planned.state:<8}",
+        _planned_label(planned),
+        f"— {printable(planned.reason, 100)}" if planned.reason else "",
+    )
+
+
+def _planned_document(planned: Planned, zone: tzinfo) -> dict[str, Any]:
+    return {
+        "key": planned.key,
+        "rule": planned.rule,
+        "tip": planned.tip,
+        "due": _iso(planned.due, zone),
+        "expires": _iso(planned.expires, zone),
+        "title": printable(planned.title, 200),
+        "state": planned.state,
+        "reason": printable(planned.reason, 300),
+        "attempts": planned.attempts,
+        "sent_at": _iso(planned.sent_at, zone),
+    }

@@ -1,0 +1,64 @@
+"""One tick of the daemon, also run by ``send-due``: read, evaluate, deliver.
+
+Everything arrives as arguments, the clock's reading included, so a test can run a tick
+at any moment: before a DST change, after a night of downtime, inside quiet hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from watercooler.check import CheckResult, run_check
+from watercooler.delivery import Report, deliver
+from watercooler.ledger import Ledger
+from watercooler.notifier import Notifier
+from watercooler.nudges import situations
+from watercooler.rulebook import LunchTrigger, Rule, SocialTrigger, WeeklyTrigger
+from watercooler.settings import Settings
+from watercooler.sources import CalendarSource
+from watercooler.store import Store
+
+DAYS_BACK = 7
+DAYS_AHEAD = 7
+
+
+def watched_rules(rules: Sequence[Rule]) -> frozenset[str]:
+    """Rules about a situation the user can change (how lunch went, whether they go to an
+    event, a weekly goal); only these back off. A celebration or a Monday plan cannot be
+    "ignored" in a way the calendar shows."""
+    return frozenset(
+        rule.id
+        for rule in rules
+        if isinstance(rule.trigger, LunchTrigger | SocialTrigger)
+        or (isinstance(rule.trigger, WeeklyTrigger) and rule.trigger.below_goal is not None)
+    )
+
+
+def send_due(
+    settings: Settings,
+    sources: Sequence[CalendarSource],
+    rules: Sequence[Rule],
+    store: Store,
+    notifier: Notifier,
+    now: datetime,
+    *,
+    days_back: int = DAYS_BACK,
+    days_ahead: int = DAYS_AHEAD,
+) -> tuple[CheckResult, Report]:
+    """Evaluate the rules around ``now`` and deliver what is due; return both results."""
+    result = run_check(settings, sources, now, days_back, days_ahead, store=store, rules=rules)
+    facts = result.facts
+    assert facts is not None  # noqa: S101 - run_check always sets it
+    report = deliver(
+        Ledger(store),
+        notifier,
+        settings,
+        nudges=result.given,
+        situations=situations(list(rules), facts),
+        covered=facts.days.bounds(settings.zone),
+        classification=facts.classification,
+        watched=watched_rules(rules),
+        now=now,
+    )
+    return result, report

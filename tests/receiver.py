@@ -1,0 +1,94 @@
+"""A real HTTP receiver on 127.0.0.1 for Apprise's ``json://`` service.
+
+It records every message it accepts, and can be told to fail (answer 500), to be slow,
+or to go away entirely (the port closed) and come back on the same port.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as Apprise posted it."""
+
+    path: str
+    title: str
+    body: str
+    raw: dict[str, Any]
+
+
+class Receiver:
+    """Accepts Apprise JSON posts on a fixed loopback port until stopped."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.messages: list[Message] = []
+        self.status = 200
+        self.delay = 0.0
+        self._lock = threading.Lock()
+        self._httpd = self._bind(port)
+        self.port = self._httpd.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    def _bind(self, port: int) -> ThreadingHTTPServer:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length)
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                if receiver.status == 200:
+                    document = json.loads(data or b"{}")
+                    with receiver._lock:
+                        receiver.messages.append(
+                            Message(
+                                self.path,
+                                str(document.get("title", "")),
+                                str(document.get("message", "")),
+                                document,
+                            )
+                        )
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        httpd.daemon_threads = True
+        return httpd
+
+    def url(self, path: str = "/hook") -> str:
+        """The Apprise URL that posts to this receiver."""
+        return f"json://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> Receiver:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the port: connections are refused until :meth:`restart`."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def restart(self) -> Receiver:
+        """Listen again on the same port."""
+        self._httpd = self._bind(self.port)
+        return self.start()
+
+    def titles(self) -> list[str]:
+        """The titles received, in order."""
+        with self._lock:
+            return [m.title for m in self.messages]
