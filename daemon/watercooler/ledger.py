@@ -193,6 +193,7 @@ class Ledger:
         ``changed`` when its situation went away, ``unchanged`` when it is still there.
         """
         start, end = covered
+        rules_on = {key.partition("/")[0] for key in situations}
         gone: list[tuple[Planned, str]] = []
         for planned in self.in_states(*OPEN_STATES):
             if planned.message is not None and self.delivered_to(planned.message):
@@ -201,7 +202,11 @@ class Ledger:
             if fires is False:
                 gone.append((planned, "the situation changed before it was sent"))
             elif fires is None and start <= planned.due < end and planned.tip > 0:
-                gone.append((planned, "its event is no longer in the calendar"))
+                gone.append(
+                    (planned, "its event is no longer in the calendar")
+                    if planned.rule in rules_on
+                    else (planned, "its rule is switched off or gives nothing now")
+                )
         when = stamp(now)
         with self.store.transaction() as db:
             for planned, reason in gone:
@@ -271,10 +276,10 @@ class Ledger:
         return int(row[0])
 
     def last_sent_of(self, rule: str, after: datetime | None, limit: int) -> list[Planned]:
-        """A rule's most recently sent nudges (sent after ``after``), newest first."""
+        """A rule's most recently sent nudges (sent at or after ``after``), newest first."""
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM nudges WHERE rule = ? AND state = 'sent' "  # noqa: S608
-            "AND sent_at > ? ORDER BY sent_at DESC, key LIMIT ?",
+            "AND sent_at >= ? ORDER BY sent_at DESC, key LIMIT ?",
             (rule, stamp(after) if after else "", limit),
         )
         return [Planned.from_row(row) for row in rows]
