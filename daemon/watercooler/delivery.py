@@ -193,6 +193,7 @@ class _Tick:
             delay = min(notify.retry_first * 2 ** (attempts - 1), notify.retry_max)
             retry = self.now + timedelta(seconds=delay)
             reason = "; ".join(errors)
+            log.warning("could not deliver %s yet: %s", planned.key, reason)
             self.ledger.mark(planned.key, "failed", reason, self.now, next_attempt=retry)
             self.outcome(planned, "failed", f"{reason} (retry {_local(retry, self.settings.zone)})")
 

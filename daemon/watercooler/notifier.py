@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 nudge_log = logging.getLogger("watercooler.nudge")
 
 LOG_SERVICE = "log"
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
 DESKTOP_URL = "dbus://"
 
 
@@ -139,6 +140,9 @@ def _from_config_file(
     except OSError as error:
         problems.append(f"notify.config: {path}: cannot read it: {error.strerror}")
         return []
+    # Apprise logs each URL as it loads the file: its secrets must be known before that.
+    for url in _URL_IN_TEXT.findall(path.read_text(encoding="utf-8", errors="replace")):
+        redactor.add_url(url.rstrip(":"))
     config = apprise.AppriseConfig()
     with _apprise_errors() as errors:
         config.add(str(path))
@@ -178,17 +182,24 @@ def _why(errors: list[str]) -> str:
 @contextmanager
 def _apprise_errors() -> Iterator[list[str]]:
     """Collect what Apprise logs at WARNING and above while it works: its only way of
-    saying why a URL or a send failed."""
+    saying why a URL or a send failed. Those records become part of watercooler's own
+    one-line message instead of extra lines; quieter ones still reach the log."""
     collected: list[str] = []
 
     class _Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            collected.append(record.getMessage())
+            if record.levelno >= logging.WARNING:
+                collected.append(record.getMessage())
+            else:
+                logging.getLogger().handle(record)
 
-    handler = _Collect(level=logging.WARNING)
+    handler = _Collect()
     logger = logging.getLogger("apprise")
+    propagate = logger.propagate
     logger.addHandler(handler)
+    logger.propagate = False
     try:
         yield collected
     finally:
         logger.removeHandler(handler)
+        logger.propagate = propagate

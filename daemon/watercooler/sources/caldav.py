@@ -61,7 +61,9 @@ class CalDAVSource:
         self.store = store
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        self.url = settings.url.strip()
+        # Credentials written into the URL are moved out at once: the URL is shown, stored
+        # and joined with discovered paths, the password must not travel with it.
+        self.url, self._url_credentials = split_credentials(settings.url.strip())
         user = f" as {settings.username}" if settings.username else ""
         self.label = f"{redact_url(self.url)}{user}"
         self._dav: Dav | None = None
@@ -251,7 +253,7 @@ class CalDAVSource:
 
     def _client(self) -> Dav:
         if self._dav is None:
-            url, in_url = split_credentials(self.url)
+            url, in_url = self.url, self._url_credentials
             username = self.settings.username or (in_url[0] if in_url else None)
             password = self.settings.resolve_password() or (in_url[1] if in_url else None)
             require_safe_transport(url, password, allow_insecure=self.settings.allow_insecure)
