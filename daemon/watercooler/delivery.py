@@ -131,7 +131,8 @@ class _Tick:
                 f"{planned.rule} paused itself until {_local(hold.until, self.settings.zone)}",
             )
             return True
-        last = self.ledger.last_sent_of(planned.rule, hold.until if hold else None, BACKOFF_AFTER)
+        since = hold.until if hold else None
+        last = self.ledger.last_concluded(planned.rule, since, self.now, BACKOFF_AFTER)
         if len(last) < BACKOFF_AFTER or any(p.verdict != "unchanged" for p in last):
             return False
         until = self.now + BACKOFF_FOR

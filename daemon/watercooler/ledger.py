@@ -275,12 +275,15 @@ class Ledger:
         ).fetchone()
         return int(row[0])
 
-    def last_sent_of(self, rule: str, after: datetime | None, limit: int) -> list[Planned]:
-        """A rule's most recently sent nudges (sent at or after ``after``), newest first."""
+    def last_concluded(
+        self, rule: str, after: datetime | None, now: datetime, limit: int
+    ) -> list[Planned]:
+        """A rule's most recently sent nudges whose useful time is over by ``now`` (so the
+        user had every chance to act on them), sent at or after ``after``; newest first."""
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM nudges WHERE rule = ? AND state = 'sent' "  # noqa: S608
-            "AND sent_at >= ? ORDER BY sent_at DESC, key LIMIT ?",
-            (rule, stamp(after) if after else "", limit),
+            "AND sent_at >= ? AND expires <= ? ORDER BY sent_at DESC, key LIMIT ?",
+            (rule, stamp(after) if after else "", stamp(now), limit),
         )
         return [Planned.from_row(row) for row in rows]
 

@@ -482,6 +482,26 @@ def test_a_rule_that_changed_something_does_not_back_off(
     assert len(receiver.messages) == 5
 
 
+def test_a_burst_of_nudges_after_downtime_does_not_back_off(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Back-off judges only nudges whose useful time is over: five sent within a minute
+    gave the user no chance to act yet."""
+    world = World(tmp_path, [receiver.url()], social_rule(expires="3d"), daily_cap=10)
+    world.events(
+        *(
+            declined(f"Coffee at {h}", f"20260305T{h:02d}0000", f"20260305T{h:02d}3000")
+            for h in range(9, 14)
+        )
+    )
+    world.tick(at("2026-03-06 12:00"))  # the first poll after a day of downtime
+    world.tick(at("2026-03-06 12:01"))
+    world.tick(at("2026-03-06 12:02"))
+    titles = receiver.titles()
+    assert len(titles) == 5
+    assert not [t for t in titles if t.startswith("Pausing")]
+
+
 def _uid_of(component: str) -> str:
     return next(line[4:] for line in component.splitlines() if line.startswith("UID:"))
 
