@@ -18,6 +18,7 @@ from watercooler.ledger import PAUSE, RULE_HOLD, SNOOZE, Ledger, Planned
 from watercooler.notifier import Result, build_notifier
 from watercooler.redaction import register, scrub
 from watercooler.render_delivery import (
+    Status,
     notify_test_text,
     report_json,
     report_text,
@@ -170,12 +171,16 @@ def _status(args: argparse.Namespace, parse_now: Callable[[str | None, Settings]
     now = parse_now(args.now, settings)
     with _store(settings) as store:
         ledger = Ledger(store)
-        counts = dict(ledger.counts())
-        holds = ledger.holds()
-        open_nudges = ledger.in_states("pending", "failed")
-        recent = ledger.recent()
+        status = Status(
+            now,
+            settings.zone,
+            dict(ledger.counts()),
+            ledger.holds(),
+            ledger.in_states("pending", "failed"),
+            ledger.recent(),
+        )
     render = status_json if args.format == "json" else status_text
-    sys.stdout.write(render(now, settings.zone, counts, holds, open_nudges, recent))
+    sys.stdout.write(render(status))
     if args.format == "json":
         sys.stdout.write("\n")
     return EXIT_OK

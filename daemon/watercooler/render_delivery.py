@@ -7,6 +7,7 @@ of it passes through :func:`printable` and the secret filter before it is shown.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -76,15 +77,22 @@ def report_json(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
     return scrub(json.dumps(document, ensure_ascii=False))
 
 
-def status_text(
-    now: datetime,
-    zone: tzinfo,
-    counts: dict[str, int],
-    holds: list[Hold],
-    open_nudges: list[Planned],
-    recent: list[Planned],
-) -> str:
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What ``status`` shows: read from the ledger at one moment."""
+
+    now: datetime
+    zone: tzinfo
+    counts: dict[str, int]
+    holds: list[Hold]
+    open_nudges: list[Planned]
+    recent: list[Planned]
+
+
+def status_text(status: Status) -> str:
     """Snooze and pause, the totals, what is waiting and what happened lately."""
+    now, zone, counts, holds = status.now, status.zone, status.counts, status.holds
+    open_nudges, recent = status.open_nudges, status.recent
     lines = [f"watercooler status · {_when(now, zone)}\n"]
     active = [hold for hold in holds if hold.since <= now < hold.until]
     if not active:
@@ -106,15 +114,10 @@ def status_text(
     return "".join(lines)
 
 
-def status_json(
-    now: datetime,
-    zone: tzinfo,
-    counts: dict[str, int],
-    holds: list[Hold],
-    open_nudges: list[Planned],
-    recent: list[Planned],
-) -> str:
+def status_json(status: Status) -> str:
     """The status as JSON."""
+    now, zone, counts, holds = status.now, status.zone, status.counts, status.holds
+    open_nudges, recent = status.open_nudges, status.recent
     active = [hold for hold in holds if hold.since <= now < hold.until]
     upcoming = [p for p in open_nudges if p.due > now]
     document: dict[str, Any] = {
