@@ -60,10 +60,28 @@ def add_commands(
         "the nudges the rules give, and send each due one once, respecting quiet hours, "
         "snooze, pause and the daily cap. Exits 1 when a delivery failed (it is retried).",
     )
-    send.add_argument("--source", action="append", default=[], metavar="URL_OR_PATH")
+    send.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="URL_OR_PATH",
+        help="read this calendar instead of the configured ones (as in check); repeatable",
+    )
     now_option(send)
-    send.add_argument("--days-back", type=int, default=DAYS_BACK, metavar="N")
-    send.add_argument("--days-ahead", type=int, default=DAYS_AHEAD, metavar="N")
+    send.add_argument(
+        "--days-back",
+        type=int,
+        default=DAYS_BACK,
+        metavar="N",
+        help=f"plan nudges from N days back (default {DAYS_BACK})",
+    )
+    send.add_argument(
+        "--days-ahead",
+        type=int,
+        default=DAYS_AHEAD,
+        metavar="N",
+        help=f"plan nudges up to N days ahead (default {DAYS_AHEAD})",
+    )
     send.add_argument("--format", choices=("text", "json"), default="text")
     send.set_defaults(handler=lambda args: _send_due(args, parse_now))
 
