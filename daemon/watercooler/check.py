@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from watercooler.classify import Classification, classify
-from watercooler.nudges import Facts, Nudge, evaluate
+from watercooler.nudges import Assessment, Facts, assess
 from watercooler.rulebook import LunchTrigger, Rule
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
@@ -31,10 +31,13 @@ class CheckResult:
     timezone: str
     days: DateRange
     classification: Classification
-    nudges: list[dict[str, Any]] = field(default_factory=list)
     facts: Facts | None = None
-    given: tuple[Nudge, ...] = ()
-    """The nudges themselves, in due order (``nudges`` is their JSON)."""
+    assessment: Assessment = field(default_factory=lambda: Assessment([], {}))
+
+    @property
+    def nudges(self) -> list[dict[str, Any]]:
+        """The nudges due in the range, in due order, as ``check`` JSON."""
+        return [nudge.document() for nudge in self.assessment.nudges]
 
 
 def day_range(now: datetime, days_back: int, days_ahead: int) -> DateRange:
@@ -85,15 +88,13 @@ def run_check(
     occurrences = read_timeline(sources, window, progress, store)
     classification = classify(occurrences, seen.days(), settings)
     facts = Facts(classification, tuple(occurrences), seen, settings, days)
-    given = evaluate(list(rules), facts)
     return CheckResult(
         now=local_now,
         timezone=zone_name(settings),
         days=days,
         classification=_within(classification, days),
-        nudges=[nudge.document() for nudge in given],
         facts=facts,
-        given=tuple(given),
+        assessment=assess(list(rules), facts),
     )
 
 

@@ -105,36 +105,40 @@ class Facts:
         return self.range or self.days
 
 
-def evaluate(rules: list[Rule], facts: Facts) -> list[Nudge]:
-    """Every nudge due inside the range, in due order."""
-    nudges = []
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the rules made of the facts: the nudges due in the range, and whether each
+    subject every rule looked at fires (delivery drops a planned nudge whose situation
+    went away, and judges whether a sent one changed anything)."""
+
+    nudges: list[Nudge]
+    situations: dict[str, bool]
+
+
+def assess(rules: list[Rule], facts: Facts) -> Assessment:
+    """Judge every rule's candidates once; return the nudges in due order and, by key,
+    whether each candidate fires."""
+    nudges: list[Nudge] = []
+    situations: dict[str, bool] = {}
     for rule in rules:
-        nudges.extend(nudges_of(rule, facts))
-    return sorted(nudges, key=lambda nudge: (nudge.due, nudge.rule, nudge.key))
-
-
-def situations(rules: list[Rule], facts: Facts) -> dict[str, bool]:
-    """Whether each subject every rule looked at still fires, by nudge key.
-
-    Delivery uses it to drop a planned nudge whose situation went away before it was sent,
-    and to tell whether a sent nudge changed anything.
-    """
-    return {
-        f"{rule.id}/{candidate.subject}": candidate.fires
-        for rule in rules
-        for candidate in _candidates(rule, facts)
-    }
-
-
-def nudges_of(rule: Rule, facts: Facts) -> list[Nudge]:
-    """The nudges one rule gives, after cooldown and the weekly maximum."""
-    return [nudge for candidate, nudge in explain(rule, facts) if nudge is not None]
+        candidates = _candidates(rule, facts)
+        situations.update((f"{rule.id}/{c.subject}", c.fires) for c in candidates)
+        nudges.extend(nudge for _, nudge in _judge(rule, candidates, facts) if nudge)
+    nudges.sort(key=lambda nudge: (nudge.due, nudge.rule, nudge.key))
+    return Assessment(nudges, situations)
 
 
 def explain(rule: Rule, facts: Facts) -> list[tuple[Candidate, Nudge | None]]:
     """Every candidate of a rule with its verdict; firing ones carry their nudge."""
+    return _judge(rule, _candidates(rule, facts), facts)
+
+
+def _judge(
+    rule: Rule, candidates: list[Candidate], facts: Facts
+) -> list[tuple[Candidate, Nudge | None]]:
+    """Apply cooldown, the weekly maximum and the range to a rule's candidates."""
     start, end = facts.wanted.bounds(facts.settings.zone)
-    judged = sorted(_candidates(rule, facts), key=lambda c: (c.due is None, c.due, c.subject))
+    judged = sorted(candidates, key=lambda c: (c.due is None, c.due, c.subject))
     results: list[tuple[Candidate, Nudge | None]] = []
     last: datetime | None = None
     per_week: Counter[tuple[int, int]] = Counter()

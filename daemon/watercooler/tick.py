@@ -13,7 +13,6 @@ from watercooler.check import CheckResult, run_check
 from watercooler.delivery import Report, deliver
 from watercooler.ledger import Ledger
 from watercooler.notifier import Notifier
-from watercooler.nudges import situations
 from watercooler.rulebook import LunchTrigger, Rule, SocialTrigger, WeeklyTrigger
 from watercooler.settings import Settings
 from watercooler.sources import CalendarSource
@@ -54,8 +53,8 @@ def send_due(
         Ledger(store),
         notifier,
         settings,
-        nudges=result.given,
-        situations=situations(list(rules), facts),
+        nudges=result.assessment.nudges,
+        situations=result.assessment.situations,
         covered=facts.days.bounds(settings.zone),
         classification=facts.classification,
         watched=watched_rules(rules),
