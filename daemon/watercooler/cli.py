@@ -17,13 +17,20 @@ from datetime import datetime
 from pathlib import Path
 
 from watercooler import __version__
+from watercooler.arguments import (
+    active_rules,
+    add_source_option,
+    day_count,
+    parse_now,
+    sources_to_read,
+)
 from watercooler.check import CheckResult, open_sources, run_check, sample_calendar_path
 from watercooler.delivery_cli import add_commands as add_delivery_commands
 from watercooler.errors import ConfigError, WatercoolerError
 from watercooler.nudges import explain
-from watercooler.redaction import RedactingFilter, register, scrub
+from watercooler.redaction import RedactingFilter, scrub
 from watercooler.render import render_calendars, render_explanation, to_json, to_text
-from watercooler.rulebook import Rule, load_rule_files, load_rulebook
+from watercooler.rulebook import load_rule_files, load_rulebook
 from watercooler.settings import Settings, load_settings, settings_from
 from watercooler.sources import CalendarSource
 from watercooler.sources.files import IcsFileSource
@@ -38,7 +45,6 @@ DEMO_NOW = "2026-03-11T09:00:00+01:00"
 DEMO_DAYS_BACK = 9
 DEMO_DAYS_AHEAD = 4
 DEMO_SETTINGS = {"timezone": "Europe/Berlin", "me": ["ana@example.com"]}
-MAX_DAYS = 3660
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,14 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read the calendars and print, for each day, how lunch went and what "
         "became of each social event. Sends nothing and records nothing.",
     )
-    check.add_argument(
-        "--source",
-        action="append",
-        default=[],
-        metavar="URL_OR_PATH",
-        help="read this calendar instead of the configured ones: a CalDAV collection or "
-        "server URL, an .ics file, a vdir folder, or a webcal:// or .ics feed URL; repeatable",
-    )
+    add_source_option(check)
     _add_view_options(check)
     check.set_defaults(handler=_check)
 
@@ -144,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(a day, an event, a week), whether it fires, why, and the nudge it gives.",
     )
     rules_explain.add_argument("rule_id", metavar="ID")
-    rules_explain.add_argument("--source", action="append", default=[], metavar="URL_OR_PATH")
+    add_source_option(rules_explain)
     _add_view_options(rules_explain)
     rules_explain.set_defaults(handler=_rules_explain)
 
@@ -157,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_view_options(demo, now_default=DEMO_NOW, days=(DEMO_DAYS_BACK, DEMO_DAYS_AHEAD))
     demo.set_defaults(handler=_demo)
-    add_delivery_commands(commands, common, parse_now)
+    add_delivery_commands(commands, common)
     return parser
 
 
@@ -193,10 +192,10 @@ def _add_view_options(
     )
     back, ahead = days
     parser.add_argument(
-        "--days-back", type=_days, default=back, metavar="N", help=f"default {back}"
+        "--days-back", type=day_count, default=back, metavar="N", help=f"default {back}"
     )
     parser.add_argument(
-        "--days-ahead", type=_days, default=ahead, metavar="N", help=f"default {ahead}"
+        "--days-ahead", type=day_count, default=ahead, metavar="N", help=f"default {ahead}"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
@@ -208,36 +207,15 @@ def _add_view_options(
     )
 
 
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DAYS}")
-    return value
-
-
-def _load_settings(path: Path | None) -> Settings:
-    """Load the config and register its secrets with the log filter straight away."""
-    settings = load_settings(path)
-    register(settings)
-    return settings
-
-
 def _check(args: argparse.Namespace) -> int:
-    settings = _load_settings(args.config)
+    settings = load_settings(args.config)
     with _opened_store(settings) as store:
-        sources = open_sources(settings, args.source, store, _clock(settings))
-        if not sources:
-            raise ConfigError(
-                "no calendar to read: add a [[sources]] entry to the config or pass --source"
-            )
+        sources = sources_to_read(settings, args.source, store, _clock(settings))
         return _print(args, settings, sources, store, rules_dir=settings.resolved_rules_dir())
 
 
 def _calendars(args: argparse.Namespace) -> int:
-    settings = _load_settings(args.config)
+    settings = load_settings(args.config)
     if not settings.sources:
         raise ConfigError("no [[sources]] in the config")
     with _opened_store(settings) as store:
@@ -276,7 +254,7 @@ def _rules_check(args: argparse.Namespace) -> int:
         loaded, errors = load_rule_files(files_given)
         count = len(loaded)
     else:
-        settings = _load_settings(args.config)
+        settings = load_settings(args.config)
         book = load_rulebook(settings.resolved_rules_dir())
         errors, count = book.errors, len(book.rules) + len(book.disabled)
     for problem in errors:
@@ -289,7 +267,7 @@ def _rules_check(args: argparse.Namespace) -> int:
 
 
 def _rules_list(args: argparse.Namespace) -> int:
-    settings = _load_settings(args.config)
+    settings = load_settings(args.config)
     book = load_rulebook(settings.resolved_rules_dir())
     for problem in book.errors:
         log.warning("%s", problem)
@@ -305,18 +283,14 @@ def _rules_list(args: argparse.Namespace) -> int:
 
 
 def _rules_explain(args: argparse.Namespace) -> int:
-    settings = _load_settings(args.config)
+    settings = load_settings(args.config)
     book = load_rulebook(settings.resolved_rules_dir())
     loaded = book.rules.get(args.rule_id) or book.disabled.get(args.rule_id)
     if loaded is None:
         known = ", ".join(sorted([*book.rules, *book.disabled])) or "none"
         raise ConfigError(f"no rule {args.rule_id!r} (known: {known})")
     with _opened_store(settings) as store:
-        sources = open_sources(settings, args.source, store, _clock(settings))
-        if not sources:
-            raise ConfigError(
-                "no calendar to read: add a [[sources]] entry to the config or pass --source"
-            )
+        sources = sources_to_read(settings, args.source, store, _clock(settings))
         now = parse_now(args.now, settings)
         result = run_check(
             settings,
@@ -344,14 +318,6 @@ def _demo(args: argparse.Namespace) -> int:
     return _print(args, settings, sources, rules_dir=None)
 
 
-def _active_rules(rules_dir: Path | None) -> list[Rule]:
-    """The valid active rules; a broken rule file is reported and the others still apply."""
-    book = load_rulebook(rules_dir)
-    for problem in book.errors:
-        log.warning("%s", problem)
-    return [loaded.rule for loaded in book.active()]
-
-
 def _print(
     args: argparse.Namespace,
     settings: Settings,
@@ -371,7 +337,7 @@ def _print(
             args.days_ahead,
             reporter,
             store,
-            _active_rules(rules_dir),
+            active_rules(rules_dir),
         )
     finally:
         if reporter is not None:
@@ -398,21 +364,6 @@ class _ProgressLine:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-
-
-def parse_now(text: str | None, settings: Settings) -> datetime:
-    """Return ``--now`` as an aware datetime; the current time when not given."""
-    if text is None:
-        return datetime.now(tz=settings.zone)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise WatercoolerError(
-            f"--now: not an ISO 8601 date or time: {text!r} (e.g. 2026-03-12T09:00:00+01:00)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=settings.zone)
-    return moment
 
 
 def _use_colour(choice: str) -> bool:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from datetime import datetime
 
-from watercooler.check import open_sources
-from watercooler.errors import ConfigError, WatercoolerError
+from watercooler.arguments import (
+    active_rules,
+    add_source_option,
+    day_count,
+    parse_now,
+    sources_to_read,
+)
+from watercooler.errors import WatercoolerError
 from watercooler.ledger import PAUSE, RULE_HOLD, SNOOZE, Ledger, Planned
 from watercooler.notifier import Result, build_notifier
-from watercooler.redaction import register, scrub
 from watercooler.render_delivery import (
     Status,
     notify_test_text,
@@ -25,8 +29,8 @@ from watercooler.render_delivery import (
     status_json,
     status_text,
 )
-from watercooler.rulebook import load_rulebook, parse_duration
-from watercooler.settings import Settings, load_settings
+from watercooler.rulebook import parse_duration
+from watercooler.settings import load_settings
 from watercooler.store import Store
 from watercooler.tick import DAYS_AHEAD, DAYS_BACK, send_due
 from watercooler.timebox import local_midnight
@@ -35,13 +39,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 MAX_SNOOZE_DAYS = 30
 
-Handler = Callable[[argparse.Namespace], int]
-
 
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
-    parse_now: Callable[[str | None, Settings], datetime],
 ) -> None:
     """Register the delivery commands on the main parser."""
 
@@ -60,30 +61,24 @@ def add_commands(
         "the nudges the rules give, and send each due one once, respecting quiet hours, "
         "snooze, pause and the daily cap. Exits 1 when a delivery failed (it is retried).",
     )
-    send.add_argument(
-        "--source",
-        action="append",
-        default=[],
-        metavar="URL_OR_PATH",
-        help="read this calendar instead of the configured ones (as in check); repeatable",
-    )
+    add_source_option(send)
     now_option(send)
     send.add_argument(
         "--days-back",
-        type=int,
+        type=day_count,
         default=DAYS_BACK,
         metavar="N",
         help=f"plan nudges from N days back (default {DAYS_BACK})",
     )
     send.add_argument(
         "--days-ahead",
-        type=int,
+        type=day_count,
         default=DAYS_AHEAD,
         metavar="N",
         help=f"plan nudges up to N days ahead (default {DAYS_AHEAD})",
     )
     send.add_argument("--format", choices=("text", "json"), default="text")
-    send.set_defaults(handler=lambda args: _send_due(args, parse_now))
+    send.set_defaults(handler=_send_due)
 
     status = commands.add_parser(
         "status",
@@ -92,7 +87,7 @@ def add_commands(
     )
     now_option(status)
     status.add_argument("--format", choices=("text", "json"), default="text")
-    status.set_defaults(handler=lambda args: _status(args, parse_now))
+    status.set_defaults(handler=_status)
 
     test = commands.add_parser(
         "notify-test",
@@ -112,7 +107,7 @@ def add_commands(
     )
     snooze.add_argument("duration", metavar="DURATION")
     now_option(snooze)
-    snooze.set_defaults(handler=lambda args: _snooze(args, parse_now))
+    snooze.set_defaults(handler=_snooze)
 
     pause = commands.add_parser(
         "pause",
@@ -123,7 +118,7 @@ def add_commands(
     )
     pause.add_argument("--until", required=True, metavar="DATE", help="e.g. 2027-01-04")
     now_option(pause)
-    pause.set_defaults(handler=lambda args: _pause(args, parse_now))
+    pause.set_defaults(handler=_pause)
 
     resume = commands.add_parser(
         "resume",
@@ -132,34 +127,16 @@ def add_commands(
     )
     resume.add_argument("rule", nargs="?", metavar="RULE")
     now_option(resume)
-    resume.set_defaults(handler=lambda args: _resume(args, parse_now))
+    resume.set_defaults(handler=_resume)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _send_due(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    register(settings)
-    return settings
-
-
-def _send_due(
-    args: argparse.Namespace, parse_now: Callable[[str | None, Settings], datetime]
-) -> int:
-    settings = _settings(args)
-    for name in ("days_back", "days_ahead"):
-        if not 0 <= getattr(args, name) <= 366:
-            raise WatercoolerError(f"--{name.replace('_', '-')}: must be between 0 and 366")
     notifier = build_notifier(settings.notify)
-    book = load_rulebook(settings.resolved_rules_dir())
-    for problem in book.errors:
-        sys.stderr.write(f"watercooler: warning: {scrub(problem)}\n")
-    rules = [loaded.rule for loaded in book.active()]
+    rules = active_rules(settings.resolved_rules_dir())
     now = parse_now(args.now, settings)
-    with _store(settings) as store:
-        sources = open_sources(settings, args.source, store, lambda: now)
-        if not sources:
-            raise ConfigError(
-                "no calendar to read: add a [[sources]] entry to the config or pass --source"
-            )
+    with Store.in_state_dir(settings.resolved_state_dir()) as store:
+        sources = sources_to_read(settings, args.source, store, lambda: now)
         _, report = send_due(
             settings,
             sources,
@@ -184,10 +161,10 @@ def _next_due(ledger: Ledger, now: datetime) -> Planned | None:
     return upcoming[0] if upcoming else None
 
 
-def _status(args: argparse.Namespace, parse_now: Callable[[str | None, Settings], datetime]) -> int:
-    settings = _settings(args)
+def _status(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
     now = parse_now(args.now, settings)
-    with _store(settings) as store:
+    with Store.in_state_dir(settings.resolved_state_dir()) as store:
         ledger = Ledger(store)
         status = Status(
             now,
@@ -205,7 +182,7 @@ def _status(args: argparse.Namespace, parse_now: Callable[[str | None, Settings]
 
 
 def _notify_test(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = load_settings(args.config)
     notifier = build_notifier(settings.notify)
     targets = notifier.services or notifier.fallback
     if not notifier.services:
@@ -224,8 +201,8 @@ def _notify_test(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
-def _snooze(args: argparse.Namespace, parse_now: Callable[[str | None, Settings], datetime]) -> int:
-    settings = _settings(args)
+def _snooze(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
     try:
         length = parse_duration(args.duration)
     except ValueError as error:
@@ -237,14 +214,14 @@ def _snooze(args: argparse.Namespace, parse_now: Callable[[str | None, Settings]
         )
     now = parse_now(args.now, settings)
     until = now + length
-    with _store(settings) as store:
+    with Store.in_state_dir(settings.resolved_state_dir()) as store:
         Ledger(store).set_hold(SNOOZE, now, until)
     sys.stdout.write(f"snoozed until {until.astimezone(settings.zone):%a %d %b %H:%M}\n")
     return EXIT_OK
 
 
-def _pause(args: argparse.Namespace, parse_now: Callable[[str | None, Settings], datetime]) -> int:
-    settings = _settings(args)
+def _pause(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
     now = parse_now(args.now, settings)
     try:
         day = datetime.fromisoformat(args.until.strip()).date()
@@ -255,17 +232,17 @@ def _pause(args: argparse.Namespace, parse_now: Callable[[str | None, Settings],
     until = local_midnight(day, settings.zone)
     if until <= now:
         raise WatercoolerError(f"pause --until: {day} has already begun; give a later date")
-    with _store(settings) as store:
+    with Store.in_state_dir(settings.resolved_state_dir()) as store:
         Ledger(store).set_hold(PAUSE, now, until)
     sys.stdout.write(f"paused until {until:%a %d %b %Y %H:%M}; 'watercooler resume' ends it\n")
     return EXIT_OK
 
 
-def _resume(args: argparse.Namespace, parse_now: Callable[[str | None, Settings], datetime]) -> int:
-    settings = _settings(args)
+def _resume(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
     now = parse_now(args.now, settings)
     names = [RULE_HOLD + args.rule] if args.rule else [SNOOZE, PAUSE]
-    with _store(settings) as store:
+    with Store.in_state_dir(settings.resolved_state_dir()) as store:
         ledger = Ledger(store)
         ended = [name for name in names if ledger.end_hold(name, now)]
     if not ended:
@@ -275,16 +252,3 @@ def _resume(args: argparse.Namespace, parse_now: Callable[[str | None, Settings]
         sys.stdout.write("resumed: " + ", ".join(n.replace(RULE_HOLD, "rule ") for n in ended))
         sys.stdout.write("\n")
     return EXIT_OK
-
-
-class _store:  # noqa: N801 - used like a function: `with _store(settings) as store`
-    """The state database; unlike check, delivery cannot work without it."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.store = Store.in_state_dir(settings.resolved_state_dir())
-
-    def __enter__(self) -> Store:
-        return self.store
-
-    def __exit__(self, *exc: object) -> None:
-        self.store.close()

@@ -136,12 +136,12 @@ def _from_config_file(
         problems.append(f"notify.config: {path}: no such file")
         return []
     try:
-        path.read_bytes()
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
         problems.append(f"notify.config: {path}: cannot read it: {error.strerror}")
         return []
     # Apprise logs each URL as it loads the file: its secrets must be known before that.
-    for url in _URL_IN_TEXT.findall(path.read_text(encoding="utf-8", errors="replace")):
+    for url in _URL_IN_TEXT.findall(text):
         redactor.add_url(url.rstrip(":"))
     config = apprise.AppriseConfig()
     with _apprise_errors() as errors:

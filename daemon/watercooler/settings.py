@@ -36,6 +36,7 @@ from pydantic_settings import (
 )
 
 from watercooler.errors import ConfigError
+from watercooler.redaction import register as register_secrets
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -436,6 +437,8 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     for source in settings.sources:
         source._base_dir = config_path.expanduser().parent
     settings.notify._base_dir = config_path.expanduser().parent
+    # Secrets are known to the log filter before anything can log them.
+    register_secrets(settings)
     return settings
 
 

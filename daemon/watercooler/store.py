@@ -160,6 +160,12 @@ class Store:
         """Close the database."""
         self.db.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """An explicit write transaction: all of it lands, or none of it."""
