@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from watercooler.check import run_check
-from watercooler.render import to_document
+from watercooler.cli.render_check import to_document
 from watercooler.settings import Settings, settings_from
 from watercooler.sources.files import IcsFileSource
 

@@ -7,20 +7,20 @@ function serves the CLI, the demo, the tests and, later, the daemon's poll loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from watercooler.classify import Classification, classify
-from watercooler.nudges import Assessment, Facts, assess
-from watercooler.rulebook import LunchTrigger, Rule
+from watercooler.calendar.timeline import Progress, Window, read_timeline
+from watercooler.classify.classifier import Classification, classify
+from watercooler.rulebook.evaluate import Assessment, assess
+from watercooler.rulebook.format import LunchTrigger, Rule
+from watercooler.rulebook.values import Facts
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
 from watercooler.sources.base import Clock
 from watercooler.store import Store
 from watercooler.timebox import DateRange
-from watercooler.timeline import Progress, Window, read_timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,9 @@ class CheckResult:
     timezone: str
     days: DateRange
     classification: Classification
-    facts: Facts | None = None
-    assessment: Assessment = field(default_factory=lambda: Assessment([], {}))
+    facts: Facts
+    """Everything the rules saw, history before the range included."""
+    assessment: Assessment
 
     @property
     def nudges(self) -> list[dict[str, Any]]:
@@ -121,13 +122,3 @@ def _within(classification: Classification, days: DateRange) -> Classification:
 def zone_name(settings: Settings) -> str:
     """The user's zone as an IANA name."""
     return settings.timezone or str(getattr(settings.zone, "key", settings.zone))
-
-
-def sample_calendar_path() -> Path:
-    """The bundled sample calendar: inside the wheel, or in a source checkout."""
-    from importlib.resources import files
-
-    packaged = Path(str(files("watercooler") / "data" / "sample-calendar.ics"))
-    if packaged.exists():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "config" / "sample-calendar.ics"

@@ -1,9 +1,11 @@
 """Secrets never reach a log line, an error or the terminal.
 
-CalDAV passwords and the tokens inside Apprise URLs are registered here as soon as the
-config is read. A logging filter on every handler replaces them in each record, at every
-level (Apprise itself logs whole URLs at DEBUG), and the command line passes its error
-messages and service labels through the same :func:`scrub`.
+A :class:`Redactor` is a value: the settings build one holding their CalDAV passwords and
+the tokens inside their Apprise URLs (``Settings.redactor()``), and it is handed to whoever
+shows text — the notifier for its labels and errors, the command line for its output. The
+entry point installs one :class:`RedactingFilter` on the log handler; it masks every
+record, at every level and from every library (Apprise itself logs whole URLs at DEBUG),
+with the redactor it currently holds, which a reload replaces in one assignment.
 """
 
 from __future__ import annotations
@@ -11,15 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from contextlib import suppress
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-from watercooler.errors import ConfigError
-from watercooler.urls import split_credentials, split_tags
-
-if TYPE_CHECKING:
-    from watercooler.settings import Settings
 
 MASK = "****"
 MIN_SECRET = 4
@@ -57,12 +51,6 @@ class Redactor:
             return text
         return pattern.sub(MASK, text)
 
-    def clear(self) -> None:
-        """Forget every secret (tests, and a config reload that removed a service)."""
-        with self._lock:
-            self._secrets.clear()
-            self._pattern = None
-
 
 def url_secrets(url: str) -> list[str]:
     """The parts of a notification URL that may be secret.
@@ -99,45 +87,29 @@ def url_secrets(url: str) -> list[str]:
     return found
 
 
-REDACTOR = Redactor()
-"""The process's redactor: the config registers secrets, every handler's filter reads it."""
-
-
-def register(settings: Settings) -> None:
-    """Remember every secret a config holds: source passwords (given or in files) and
-    notification URLs. A password file that cannot be read has nothing to hide yet."""
-    for source in settings.sources:
-        if source.password is not None:
-            REDACTOR.add(source.password.get_secret_value())
-        _, credentials = split_credentials(source.url)
-        if credentials is not None:
-            REDACTOR.add(credentials[1])
-        with suppress(ConfigError):  # reported where the password is used
-            REDACTOR.add(source.resolve_password())
-    for url in settings.notify.urls:
-        REDACTOR.add_url(split_tags(url.get_secret_value())[1])
-
-
-def scrub(text: str) -> str:
-    """The text with every registered secret masked."""
-    return REDACTOR.scrub(text)
-
-
 class RedactingFilter(logging.Filter):
-    """Masks registered secrets in a record's message and traceback before any handler
-    formats it; attach it to handlers, so records from every library pass through it."""
+    """Masks known secrets in a record's message and traceback before any handler formats
+    it; attach it to handlers, so records from every library pass through it.
+
+    ``redactor`` is the value in force; replacing it (a reload) is one assignment.
+    """
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self.redactor = redactor or Redactor()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        redactor = self.redactor
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
             message = str(record.msg)
-        record.msg = scrub(message)
+        record.msg = redactor.scrub(message)
         record.args = None
         if record.exc_info:
             formatter = logging.Formatter()
-            record.exc_text = scrub(formatter.formatException(record.exc_info))
+            record.exc_text = redactor.scrub(formatter.formatException(record.exc_info))
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = scrub(record.exc_text)
+            record.exc_text = redactor.scrub(record.exc_text)
         return True

@@ -41,7 +41,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE digests (
         key BLOB PRIMARY KEY,
         body BLOB NOT NULL,
-        used TEXT NOT NULL DEFAULT (datetime('now'))
+        used TEXT NOT NULL DEFAULT ''
     ) WITHOUT ROWID;
     """,
     # 2: remember which configured source found each collection, so a poll can skip
@@ -103,6 +103,16 @@ MIGRATIONS: tuple[str, ...] = (
         since TEXT NOT NULL,
         until TEXT NOT NULL
     ) WITHOUT ROWID;
+    """,
+    # 5: the parse cache under its own name, without the clock-reading default its
+    # unused 'used' column had (every time in the store comes from the injected clock).
+    """
+    CREATE TABLE parse_cache (
+        key BLOB PRIMARY KEY,
+        body BLOB NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO parse_cache (key, body) SELECT key, body FROM digests;
+    DROP TABLE digests;
     """,
 )
 
@@ -178,34 +188,41 @@ class Store:
         self.db.execute("COMMIT")
 
     def _migrate(self) -> None:
-        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        version = self._version()
         if version > len(MIGRATIONS):
             raise StoreError(
                 f"{self.path}: written by a newer watercooler (schema {version}, "
                 f"this one knows {len(MIGRATIONS)}); upgrade watercooler"
             )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            log.info("%s: migrating the state database to schema %d", self.path, number)
             with self.transaction() as db:
+                # Another process may have migrated while this one waited for the lock.
+                if self._version() >= number:
+                    continue
+                log.info("%s: migrating the state database to schema %d", self.path, number)
                 for statement in script.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
-    # -- digests: parsed objects, keyed by a hash of their content ------------------------
+    def _version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
-    def digest(self, key: bytes) -> bytes | None:
-        """Return the stored digest body of a key, or None."""
-        row = self.db.execute("SELECT body FROM digests WHERE key = ?", (key,)).fetchone()
+    # -- the parse cache: parsed objects, keyed by a hash of their content ----------------
+
+    def parsed(self, key: bytes) -> bytes | None:
+        """Return the stored parsed object under a key, or None."""
+        row = self.db.execute("SELECT body FROM parse_cache WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
-    def put_digests(self, items: dict[bytes, bytes]) -> None:
-        """Store digest bodies by key."""
+    def put_parsed(self, items: dict[bytes, bytes]) -> None:
+        """Store parsed objects by key."""
         if not items:
             return
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO digests (key, body) VALUES (?, ?)", list(items.items())
+                "INSERT OR REPLACE INTO parse_cache (key, body) VALUES (?, ?)",
+                list(items.items()),
             )
 
     # -- CalDAV collections and their objects ---------------------------------------------

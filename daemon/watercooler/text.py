@@ -1,12 +1,16 @@
-"""Text from other people's calendars, made safe to show: one line, no control characters.
+"""Text as people read it: calendar text made safe to show, and moments in one short form.
 
 Event text reaches terminals, logs and notifications; a summary must never move the
-cursor, forge a log line or carry an escape sequence.
+cursor, forge a log line or carry an escape sequence. Every message that names a moment
+("snoozed until Wed 11 Mar 14:00") writes it the same way, through :func:`short_time`.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, tzinfo
+
+SHORT_TIME = "%a %d %b %H:%M"
 
 
 def printable(text: str, limit: int) -> str:
@@ -21,3 +25,9 @@ def one_line(text: str) -> str:
     return "".join(
         " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in text
     )
+
+
+def short_time(moment: datetime, zone: tzinfo | None = None) -> str:
+    """A moment as messages show it, ``Wed 11 Mar 14:00``, in ``zone`` when given."""
+    local = moment.astimezone(zone) if zone is not None else moment
+    return local.strftime(SHORT_TIME)

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Literal
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+"""A day of the week as config and rule files write it."""
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""In ``date.weekday()`` order: ``WEEKDAYS.index(day)`` is that day's number."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,9 @@
-"""Printable forms of URLs that may carry secrets."""
+"""URLs in the forms watercooler shows, sends to and compares.
+
+Printable forms of URLs that may carry secrets, credentials moved out of a URL, the check
+that keeps a password off plain http, tagged Apprise URLs, and calendar addresses
+(``mailto:`` URIs) in the one form they are compared in.
+"""
 
 from __future__ import annotations
 
@@ -83,3 +88,11 @@ def split_tags(raw: str) -> tuple[frozenset[str], str]:
         return frozenset(), raw.strip()
     tags = frozenset(t.strip() for t in found.group(1).split(",") if t.strip())
     return tags, found.group(2).strip()
+
+
+def normalize_address(address: str) -> str:
+    """Return a calendar address in the form it is compared in: no mailto:, lower case."""
+    text = address.strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:]
+    return text.strip().lower()

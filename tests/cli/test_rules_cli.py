@@ -19,7 +19,7 @@ import pytest
 
 from conftest import RunCli
 from helpers import ME, calendar, event
-from watercooler.rulebook import default_rules_dir, load_rulebook
+from watercooler.rulebook.loading import default_rules_dir, load_rulebook
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT_FILES = {

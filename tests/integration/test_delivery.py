@@ -20,14 +20,15 @@ import pytest
 from delivery_helpers import only_rules, social_rule
 from helpers import ME, calendar, event
 from receiver import Receiver
-from watercooler.delivery import Report
-from watercooler.ledger import PAUSE, SNOOZE, Ledger
-from watercooler.notifier import build_notifier
-from watercooler.rulebook import Rule, load_rulebook
+from watercooler.delivery.deliver import Report
+from watercooler.delivery.ledger import PAUSE, SNOOZE, Ledger
+from watercooler.delivery.notifier import build_notifier
+from watercooler.delivery.tick import send_due
+from watercooler.rulebook.format import Rule
+from watercooler.rulebook.loading import load_rulebook
 from watercooler.settings import Settings, settings_from
 from watercooler.sources.files import IcsFileSource
 from watercooler.store import Store
-from watercooler.tick import send_due
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -74,7 +75,7 @@ class World:
         """One delivery tick at ``moment``, with a fresh store as after a restart."""
         store = Store(self.path)
         try:
-            notifier = build_notifier(self.settings.notify)
+            notifier = build_notifier(self.settings.notify, self.settings.redactor())
             _, report = send_due(
                 self.settings, [IcsFileSource(self.ics)], self.rules, store, notifier, moment
             )

@@ -35,7 +35,8 @@ from conftest import DAV_USER, RunCli
 from delivery_helpers import delivery_config, only_rules, social_rule
 from helpers import calendar, event
 from receiver import Receiver
-from watercooler.redaction import REDACTOR, RedactingFilter, url_secrets
+from watercooler.redaction import RedactingFilter, Redactor, url_secrets
+from watercooler.settings import settings_from
 
 DAV_CANARY = "CANARYdav7Qx2Lm9Pw"
 JSON_TOKEN = "CANARYTOKEN9f3e1"
@@ -388,36 +389,33 @@ def test_secrets_given_in_the_environment_stay_out_of_errors(
 # --- the filter itself, in-process ---------------------------------------------------------
 
 
-@pytest.fixture
-def redactor_reset() -> Iterator[None]:
-    """The process-wide redactor, emptied after the test."""
-    yield
-    REDACTOR.clear()
+DebugLog = tuple[logging.Logger, io.StringIO, RedactingFilter]
 
 
 @pytest.fixture
-def debug_log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
-    """A real logger at DEBUG whose one handler carries the filter and writes to a buffer."""
+def debug_log() -> Iterator[DebugLog]:
+    """A real logger at DEBUG whose one handler carries the filter and writes to a buffer;
+    the filter holds its own redactor, empty at first."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-    handler.addFilter(RedactingFilter())
+    secrets = RedactingFilter(Redactor())
+    handler.addFilter(secrets)
     logger = logging.getLogger("watercooler.tests.canary")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     logger.addHandler(handler)
-    yield logger, stream
+    yield logger, stream, secrets
     logger.removeHandler(handler)
 
 
-@pytest.mark.usefixtures("redactor_reset")
 def test_the_filter_masks_secrets_in_messages_arguments_and_tracebacks_at_every_level(
-    debug_log: tuple[logging.Logger, io.StringIO],
+    debug_log: DebugLog,
 ) -> None:
-    logger, stream = debug_log
+    logger, stream, secrets = debug_log
     url = f"tgram://123456789:{TGRAM_TOKEN}/12345"
-    REDACTOR.add(DAV_CANARY)
-    REDACTOR.add_url(url)
+    secrets.redactor.add(DAV_CANARY)
+    secrets.redactor.add_url(url)
     message = f"Loaded URL: {url}"  # the secret inside the message itself, not an argument
     logger.debug(message)
     logger.debug("password is %s", DAV_CANARY)
@@ -442,12 +440,11 @@ def test_the_filter_masks_secrets_in_messages_arguments_and_tracebacks_at_every_
     assert "has ****" in written
 
 
-@pytest.mark.usefixtures("redactor_reset")
 def test_the_filter_masks_the_decoded_form_of_a_percent_encoded_secret(
-    debug_log: tuple[logging.Logger, io.StringIO],
+    debug_log: DebugLog,
 ) -> None:
-    logger, stream = debug_log
-    REDACTOR.add_url("mailto://ana:CANARY%21mail%2Fpw@example.com")
+    logger, stream, secrets = debug_log
+    secrets.redactor.add_url("mailto://ana:CANARY%21mail%2Fpw@example.com")
     logger.debug("login with CANARY!mail/pw refused")
     logger.debug("login with CANARY%21mail%2Fpw refused")
     written = stream.getvalue()
@@ -455,19 +452,40 @@ def test_the_filter_masks_the_decoded_form_of_a_percent_encoded_secret(
     assert written.count("login with **** refused") == 2
 
 
-@pytest.mark.usefixtures("redactor_reset")
 def test_a_secret_registered_after_a_record_was_made_is_still_masked_when_it_is_written(
-    debug_log: tuple[logging.Logger, io.StringIO],
+    debug_log: DebugLog,
 ) -> None:
-    """Registration happens when the config loads; the filter reads the set at each record."""
-    logger, stream = debug_log
+    """Secrets become known when the config loads; the filter reads them at each record."""
+    logger, stream, secrets = debug_log
     logger.debug("before: %s", "harmless words")
-    REDACTOR.add(DAV_CANARY)
+    secrets.redactor.add(DAV_CANARY)
     logger.debug("after: %s", DAV_CANARY)
     assert stream.getvalue().splitlines() == [
         "DEBUG watercooler.tests.canary before: harmless words",
         "DEBUG watercooler.tests.canary after: ****",
     ]
+
+
+def test_a_reload_replaces_the_redactor_in_one_assignment_and_the_new_secrets_apply(
+    debug_log: DebugLog,
+) -> None:
+    """What a reload swaps is a value: the new config's redactor masks its secrets, and a
+    redactor built from settings knows nothing a previous config held unless it still
+    holds it."""
+    logger, stream, secrets = debug_log
+    first = settings_from(
+        {"sources": [{"url": "https://dav.example.com/", "password": DAV_CANARY}]}
+    )
+    secrets.redactor = first.redactor()
+    logger.warning("first %s", DAV_CANARY)
+    second = settings_from({"notify": {"urls": [f"tgram://123456789:{TGRAM_TOKEN}/12345"]}})
+    secrets.redactor = second.redactor()
+    logger.warning("second %s", TGRAM_TOKEN)
+    assert stream.getvalue().splitlines() == [
+        "WARNING watercooler.tests.canary first ****",
+        "WARNING watercooler.tests.canary second ****",
+    ]
+    assert first.redactor().scrub(TGRAM_TOKEN) == TGRAM_TOKEN  # no process-wide set
 
 
 TELEGRAM_LIKE = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

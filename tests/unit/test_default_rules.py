@@ -16,8 +16,9 @@ import pytest
 
 from helpers import ME, calendar, event, settings
 from watercooler.check import CheckResult, run_check
-from watercooler.nudges import explain
-from watercooler.rulebook import Rule, load_rulebook
+from watercooler.rulebook.evaluate import explain
+from watercooler.rulebook.format import Rule
+from watercooler.rulebook.loading import load_rulebook
 from watercooler.settings import Settings
 from watercooler.sources.files import IcsFileSource
 

@@ -10,10 +10,10 @@ import recurring_ical_events
 from icalendar import Calendar
 
 from helpers import calendar, event
-from watercooler.expansion import _source_component
+from watercooler.calendar.expansion import _source_component
+from watercooler.calendar.timeline import PROGRESS_EVERY, Window, read_timeline
+from watercooler.classify.words import WordMatcher
 from watercooler.sources.files import VdirSource
-from watercooler.timeline import PROGRESS_EVERY, Window, read_timeline
-from watercooler.words import WordMatcher
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

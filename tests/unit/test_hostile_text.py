@@ -19,9 +19,10 @@ import pytest
 
 from helpers import ME, calendar, event, settings
 from watercooler.check import CheckResult, run_check
-from watercooler.nudges import explain
-from watercooler.render import render_explanation, to_json, to_text
-from watercooler.rulebook import PLACEHOLDERS, LoadedRule, load_rulebook, parse_rule_text
+from watercooler.cli.render_check import render_explanation, to_json, to_text
+from watercooler.rulebook.evaluate import explain
+from watercooler.rulebook.format import PLACEHOLDERS
+from watercooler.rulebook.loading import LoadedRule, load_rulebook, parse_rule_text
 from watercooler.sources.files import IcsFileSource
 
 DEFAULTS = {loaded.rule.id: loaded for loaded in load_rulebook(None).active()}

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from watercooler.delivery.quiet import is_quiet, quiet_end
 from watercooler.errors import ConfigError
-from watercooler.quiet import is_quiet, quiet_end
 from watercooler.settings import QuietHours, settings_from
 
 BERLIN = ZoneInfo("Europe/Berlin")

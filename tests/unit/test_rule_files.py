@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from watercooler.rulebook import default_rules_dir, load_rulebook, parse_rule_text
+from watercooler.rulebook.loading import default_rules_dir, load_rulebook, parse_rule_text
 
 NAME = "rules/team.yaml"
 DEFAULT_IDS = {

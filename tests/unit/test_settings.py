@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from watercooler.errors import ConfigError
-from watercooler.settings import default_config_path, load_settings, normalize_address
+from watercooler.settings import default_config_path, load_settings
+from watercooler.urls import normalize_address
 
 SECRET = "hunter2-s3cret"
 
@@ -165,7 +166,7 @@ def test_a_lunch_window_of_no_length_is_rejected(tmp_path: Path) -> None:
 
 def test_working_hours_that_end_before_they_start_are_rejected(tmp_path: Path) -> None:
     path = write_config(tmp_path, '[working_hours]\nstart = "18:00"\nend = "09:00"\n')
-    assert "at 'working_hours': Value error, start 18:00 must be before" in config_error(path)
+    assert "at 'working_hours': start 18:00 must be before" in config_error(path)
 
 
 # --- the environment -------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 
 from helpers import calendar, check, event, lunch_of, settings
 from watercooler.check import run_check
-from watercooler.render import to_document
+from watercooler.cli.render_check import to_document
 from watercooler.sources.files import IcsFileSource
 
 EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

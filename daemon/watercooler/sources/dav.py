@@ -28,7 +28,6 @@ DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
 CS = "http://calendarserver.org/ns/"
 NAMESPACES = f'xmlns:d="{DAV}" xmlns:c="{CALDAV}" xmlns:cs="{CS}"'
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 class TransientError(SourceError):
@@ -84,6 +83,9 @@ class Dav:
         self.client = client
         self.label = label
         self.username = username
+        # lxml parsers keep state between documents and are not thread-safe: one per
+        # client, never a module-level one shared by every thread.
+        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
     # -- requests ----------------------------------------------------------------------
 
@@ -130,7 +132,7 @@ class Dav:
             raise TransientError(f"{self.label}: {method} answered HTTP {status}")
         data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw or b"")
         try:
-            root = etree.fromstring(data, _PARSER)
+            root = etree.fromstring(data, self._parser)
         except etree.XMLSyntaxError as error:
             raise TransientError(f"{self.label}: the answer is not valid XML ({error})") from None
         if root.tag != f"{{{DAV}}}multistatus":

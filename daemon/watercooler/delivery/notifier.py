@@ -4,6 +4,10 @@ Each service is sent to separately, so a retry after a partial failure reaches o
 services that missed the message: one flaky chat never makes the phone buzz twice.
 Services are named by Apprise's service name and a masked URL, never by their token.
 Without any service, nudges go to the log, and to the desktop where D-Bus is available.
+
+What Apprise says about a failure it only logs; :func:`_apprise_errors` collects those
+records for the calling thread alone, for the length of the call, so they become part of
+one error message without switching Apprise's logger for the rest of the process.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from watercooler.errors import ConfigError
-from watercooler.redaction import REDACTOR, Redactor, url_secrets
+from watercooler.redaction import Redactor, url_secrets
 from watercooler.settings import NotifySettings
 from watercooler.text import one_line, printable
 from watercooler.urls import split_tags
@@ -54,11 +59,14 @@ class Result:
 
 
 class Notifier:
-    """The configured services, and sending to them."""
+    """The configured services, and sending to them; errors are masked by ``redactor``."""
 
-    def __init__(self, services: list[Service], fallback: list[Service]) -> None:
+    def __init__(
+        self, services: list[Service], fallback: list[Service], redactor: Redactor
+    ) -> None:
         self.services = services
         self.fallback = fallback
+        self.redactor = redactor
 
     @property
     def configured(self) -> bool:
@@ -89,14 +97,18 @@ class Notifier:
         if ok:
             return Result(service, ok=True)
         reason = "; ".join(dict.fromkeys(errors)) or "the service reported a failure"
-        return Result(service, ok=False, error=printable(REDACTOR.scrub(reason), 300))
+        return Result(service, ok=False, error=printable(self.redactor.scrub(reason), 300))
 
 
 def build_notifier(
-    settings: NotifySettings, redactor: Redactor = REDACTOR, *, desktop: bool | None = None
+    settings: NotifySettings, redactor: Redactor, *, desktop: bool | None = None
 ) -> Notifier:
     """Given the ``[notify]`` settings, return a notifier; raise ConfigError naming every
-    unusable URL by its service, never its token."""
+    unusable URL by its service, never its token.
+
+    The tokens of an Apprise config file are added to ``redactor`` before Apprise reads
+    (and logs) the file, so the redactor the log filter holds must be this one.
+    """
     import apprise
 
     services: list[Service] = []
@@ -109,9 +121,9 @@ def build_notifier(
         with _apprise_errors() as errors:
             plugin = apprise.Apprise.instantiate(url, tag=sorted(tags) or None)
         if plugin is None:
-            problems.append(f"{where}: {_scheme(url)}:// is {_why(errors)}")
+            problems.append(f"{where}: {_scheme(url)}:// is {_why(errors, redactor)}")
             continue
-        services.append(_service(plugin, url, tags, settings.timeout))
+        services.append(_service(plugin, url, tags, settings.timeout, redactor))
     path = settings.resolved_config()
     if path is not None:
         services += _from_config_file(path, settings.timeout, redactor, problems)
@@ -123,8 +135,8 @@ def build_notifier(
         with _apprise_errors():
             plugin = apprise.Apprise.instantiate(DESKTOP_URL)
         if plugin is not None:
-            fallback.append(_service(plugin, DESKTOP_URL, frozenset(), settings.timeout))
-    return Notifier(services, fallback)
+            fallback.append(_service(plugin, DESKTOP_URL, frozenset(), settings.timeout, redactor))
+    return Notifier(services, fallback, redactor)
 
 
 def _from_config_file(
@@ -151,19 +163,22 @@ def _from_config_file(
     for plugin in plugins:
         url = plugin.url()
         redactor.add_url(url)
-        services.append(_service(plugin, url, frozenset(plugin.tags), timeout))
+        services.append(_service(plugin, url, frozenset(plugin.tags), timeout, redactor))
     if not services:
-        problems.append(f"notify.config: {path}: no usable service in it ({_why(errors)})")
+        why = _why(errors, redactor)
+        problems.append(f"notify.config: {path}: no usable service in it ({why})")
     return services
 
 
-def _service(plugin: Any, url: str, tags: frozenset[str], timeout: float) -> Service:
+def _service(
+    plugin: Any, url: str, tags: frozenset[str], timeout: float, redactor: Redactor
+) -> Service:
     plugin.socket_connect_timeout = timeout
     plugin.socket_read_timeout = timeout
     ident = hashlib.sha256(url.encode()).hexdigest()[:16]
     parts = Redactor()
     parts.add(*url_secrets(url))
-    shown = REDACTOR.scrub(parts.scrub(plugin.url(privacy=True).partition("?")[0]))
+    shown = redactor.scrub(parts.scrub(plugin.url(privacy=True).partition("?")[0]))
     label = f"{plugin.service_name} {shown}"
     return Service(ident, printable(label, 160), frozenset(tags or plugin.tags), plugin)
 
@@ -173,33 +188,38 @@ def _scheme(url: str) -> str:
     return printable(scheme, 20) if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else "?"
 
 
-def _why(errors: list[str]) -> str:
+def _why(errors: list[str], redactor: Redactor) -> str:
     if not errors:
         return "not a URL Apprise can use"
-    return "not usable: " + printable(REDACTOR.scrub(errors[-1]), 200)
+    return "not usable: " + printable(redactor.scrub(errors[-1]), 200)
+
+
+class _CallerWarnings(logging.Filter):
+    """On Apprise's logger for one call: keeps that thread's warnings (and worse) out of
+    the log, collecting them instead; every other record passes as usual."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+        self.collected: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread or record.levelno < logging.WARNING:
+            return True
+        self.collected.append(record.getMessage())
+        return False
 
 
 @contextmanager
 def _apprise_errors() -> Iterator[list[str]]:
-    """Collect what Apprise logs at WARNING and above while it works: its only way of
-    saying why a URL or a send failed. Those records become part of watercooler's own
-    one-line message instead of extra lines; quieter ones still reach the log."""
-    collected: list[str] = []
-
-    class _Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.levelno >= logging.WARNING:
-                collected.append(record.getMessage())
-            else:
-                logging.getLogger().handle(record)
-
-    handler = _Collect()
+    """Collect what Apprise logs at WARNING and above in this thread while it works: its
+    only way of saying why a URL or a send failed. Those records become part of
+    watercooler's own one-line message instead of extra lines; quieter ones, and anything
+    another thread logs meanwhile, still reach the log."""
+    catcher = _CallerWarnings()
     logger = logging.getLogger("apprise")
-    propagate = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    logger.addFilter(catcher)
     try:
-        yield collected
+        yield catcher.collected
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+        logger.removeFilter(catcher)

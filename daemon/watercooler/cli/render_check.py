@@ -1,7 +1,9 @@
-"""Render a check result as the JSON contract or as a table a person reads.
+"""What ``check``, ``calendars`` and ``rules explain`` print: the JSON contract or a table.
 
 Event text comes from other people's calendars: in the terminal, control characters are
-replaced so a summary can never move the cursor or change colours.
+replaced so a summary can never move the cursor or change colours. Secrets are masked
+where all output is written (:meth:`~watercooler.cli.session.Session.write`), the same for
+text and JSON.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 from watercooler.check import CheckResult
-from watercooler.classify import DayFacts, Lunch, SocialFacts, SocialStatus
-from watercooler.nudges import Candidate, Nudge
-from watercooler.rulebook import LoadedRule
+from watercooler.classify.classifier import DayFacts, Lunch, SocialFacts, SocialStatus
+from watercooler.rulebook.evaluate import Candidate
+from watercooler.rulebook.loading import LoadedRule
+from watercooler.rulebook.nudge import Nudge
 from watercooler.sources import CalendarSource
-from watercooler.text import printable
+from watercooler.text import printable, short_time
 
 _LUNCH_COLOUR = {
     Lunch.SOCIAL: "32",
@@ -104,7 +107,7 @@ def to_text(result: CheckResult, *, colour: bool = False) -> str:
         for nudge in result.nudges:
             due = datetime.fromisoformat(nudge["due"])
             title = printable(nudge["title"], 70)
-            lines.append(f"  {due:%a %d %b %H:%M}  tip {nudge['tip']}  {title}  [{nudge['rule']}]")
+            lines.append(f"  {short_time(due)}  tip {nudge['tip']}  {title}  [{nudge['rule']}]")
     return "\n".join(lines) + "\n"
 
 
@@ -183,7 +186,7 @@ def render_explanation(loaded: LoadedRule, verdicts: list[tuple[Candidate, Nudge
     if not verdicts:
         lines.append("  nothing in the range for this rule to look at")
     for candidate, nudge in verdicts:
-        due = f"{candidate.due:%a %d %b %H:%M}" if candidate.due else "never"
+        due = short_time(candidate.due) if candidate.due else "never"
         verdict = "FIRES" if nudge is not None else "quiet"
         lines.append(f"  {verdict:<5}  {candidate.subject}  due {due}: {candidate.reason}")
         if nudge is not None:

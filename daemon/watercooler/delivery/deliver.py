@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
-from watercooler.classify import Classification
-from watercooler.ledger import PAUSE, RULE_HOLD, SNOOZE, Ledger, Planned, State
-from watercooler.notifier import Notifier, Service
-from watercooler.nudges import Nudge
-from watercooler.quiet import is_quiet, quiet_end
+from watercooler.classify.classifier import Classification
+from watercooler.delivery.ledger import PAUSE, RULE_HOLD, SNOOZE, Ledger, Planned, State
+from watercooler.delivery.notifier import Notifier, Service
+from watercooler.delivery.quiet import is_quiet, quiet_end
+from watercooler.rulebook.nudge import Nudge
 from watercooler.settings import Settings
+from watercooler.text import short_time
 from watercooler.timebox import DateRange
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class _Tick:
             return False
         pause = self.ledger.active_hold(PAUSE, now)
         if pause is not None:
-            self.settle(planned, "dropped", f"paused until {_local(pause.until, zone)}")
+            self.settle(planned, "dropped", f"paused until {short_time(pause.until, zone)}")
             return False
         if planned.tip > 0 and self.backed_off(planned):
             return False
@@ -104,10 +105,10 @@ class _Tick:
             self.settle(
                 planned,
                 "expired",
-                f"{why} until {_local(until, self.settings.zone)}, past its useful time",
+                f"{why} until {short_time(until, self.settings.zone)}, past its useful time",
             )
             return False
-        reason = f"{why} until {_local(until, self.settings.zone)}"
+        reason = f"{why} until {short_time(until, self.settings.zone)}"
         self.ledger.mark(planned.key, planned.state, reason, self.now, next_attempt=until)
         self.outcome(planned, "waiting", reason)
         return False
@@ -128,7 +129,7 @@ class _Tick:
             self.settle(
                 planned,
                 "dropped",
-                f"{planned.rule} paused itself until {_local(hold.until, self.settings.zone)}",
+                f"{planned.rule} paused itself until {short_time(hold.until, self.settings.zone)}",
             )
             return True
         since = hold.until if hold else None
@@ -142,7 +143,7 @@ class _Tick:
             planned,
             "dropped",
             f"its last {BACKOFF_AFTER} nudges changed nothing; "
-            f"{planned.rule} paused itself until {_local(until, self.settings.zone)}",
+            f"{planned.rule} paused itself until {short_time(until, self.settings.zone)}",
         )
         log.warning(
             "rule %s paused itself for a week: its last %d nudges changed nothing",
@@ -152,7 +153,7 @@ class _Tick:
         return True
 
     def notice(self, planned: Planned, until: datetime) -> Nudge:
-        when = _local(until, self.settings.zone)
+        when = short_time(until, self.settings.zone)
         return Nudge(
             rule=NOTICE_RULE,
             tip=0,
@@ -196,7 +197,9 @@ class _Tick:
             reason = "; ".join(errors)
             log.warning("could not deliver %s yet: %s", planned.key, reason)
             self.ledger.mark(planned.key, "failed", reason, self.now, next_attempt=retry)
-            self.outcome(planned, "failed", f"{reason} (retry {_local(retry, self.settings.zone)})")
+            self.outcome(
+                planned, "failed", f"{reason} (retry {short_time(retry, self.settings.zone)})"
+            )
 
     def targets(self, tags: tuple[str, ...]) -> list[Service]:
         found = self.notifier.targets(tags)
@@ -275,7 +278,3 @@ def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     for tags in groups:
         found.update(dict.fromkeys(tags))
     return tuple(found)
-
-
-def _local(moment: datetime, zone: tzinfo) -> str:
-    return f"{moment.astimezone(zone):%a %d %b %H:%M}"

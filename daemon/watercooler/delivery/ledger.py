@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from watercooler.classify import Classification
-from watercooler.nudges import Nudge, occurrence_subject
+from watercooler.classify.classifier import Classification
+from watercooler.rulebook.nudge import Nudge, occurrence_subject
 from watercooler.store import Store
 from watercooler.text import printable
 
@@ -44,19 +44,10 @@ def unstamp(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """A nudge as the ledger holds it."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Planned(Nudge):
+    """A nudge as the ledger holds it: the nudge, and what has become of it so far."""
 
-    key: str
-    rule: str
-    tip: int
-    due: datetime
-    expires: datetime
-    title: str
-    body: str
-    tags: tuple[str, ...]
-    quiet_hours: str
     state: State
     reason: str
     attempts: int

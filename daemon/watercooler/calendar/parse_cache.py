@@ -1,10 +1,10 @@
-"""A parsed calendar object reduced to plain data, stored so it is never parsed twice.
+"""The parse cache: a parsed calendar object as plain data, stored so it is never parsed twice.
 
-Parsing is most of the cost of reading a calendar. A digest holds what expansion produced
-from one object — its occurrences, zone-independent (dates, floating and UTC times), the
-event records they share, and the warnings parsing gave — as compact JSON keyed by a hash
-of the object's bytes. A single event's digest serves any window; a series' digest covers
-the span it was expanded over and is rebuilt when a window leaves it.
+Parsing is most of the cost of reading a calendar. A :class:`ParsedObject` holds what
+expansion produced from one object — its occurrences, zone-independent (dates, floating
+and UTC times), the event records they share, and the warnings parsing gave — as compact
+JSON keyed by a hash of the object's bytes. A single event's entry serves any window; a
+series' entry covers the span it was expanded over and is rebuilt when a window leaves it.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from watercooler import __version__
-from watercooler.expansion import Moment, RawOccurrence
-from watercooler.ical import Attendee, EventInfo
+from watercooler.calendar.events import Attendee, EventInfo
+from watercooler.calendar.expansion import Moment, RawOccurrence
 
-DIGEST_VERSION = 4
-"""Bump when what a digest holds changes: every stored digest is then rebuilt."""
+FORMAT_VERSION = 4
+"""Bump when what an entry holds changes: every stored entry is then rebuilt."""
 
 
 @dataclass(frozen=True, slots=True)
-class Digest:
+class ParsedObject:
     """The occurrences of one object; ``span`` is None when no series needed a span."""
 
     occurrences: tuple[RawOccurrence, ...]
@@ -32,25 +32,25 @@ class Digest:
     warnings: tuple[str, ...]
 
     def covers(self, start: datetime, end: datetime) -> bool:
-        """Whether this digest holds every occurrence between ``start`` and ``end``."""
+        """Whether this parsed object holds every occurrence between ``start`` and ``end``."""
         return self.span is None or (self.span[0] <= start and end <= self.span[1])
 
 
-def digest_key(data: bytes, cap: int) -> bytes:
-    """The store key of an object's digest: its bytes, the cap, and the versions of the
-    digest format and of watercooler (a release that reads calendars differently rebuilds).
+def cache_key(data: bytes, cap: int) -> bytes:
+    """The store key of an object's entry: its bytes, the cap, and the versions of the
+    entry format and of watercooler (a release that reads calendars differently rebuilds).
     """
     hasher = hashlib.blake2b(data, digest_size=20)
-    hasher.update(f"|{cap}|{DIGEST_VERSION}|{__version__}".encode())
+    hasher.update(f"|{cap}|{FORMAT_VERSION}|{__version__}".encode())
     return hasher.digest()
 
 
-def encode(digest: Digest) -> bytes:
-    """Serialise a digest to compact JSON."""
+def encode(parsed: ParsedObject) -> bytes:
+    """Serialise a parsed object to compact JSON."""
     infos: dict[int, int] = {}
     info_list: list[dict[str, Any]] = []
     rows = []
-    for raw in digest.occurrences:
+    for raw in parsed.occurrences:
         index = infos.get(id(raw.info))
         if index is None:
             index = infos[id(raw.info)] = len(info_list)
@@ -60,17 +60,17 @@ def encode(digest: Digest) -> bytes:
     body = {
         "infos": info_list,
         "occurrences": rows,
-        "span": [_moment(moment) for moment in digest.span] if digest.span else None,
-        "warnings": list(digest.warnings),
+        "span": [_moment(moment) for moment in parsed.span] if parsed.span else None,
+        "warnings": list(parsed.warnings),
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def decode(body: bytes, start: datetime | None = None, end: datetime | None = None) -> Digest:
-    """Rebuild a digest, with only the occurrences that may touch ``[start, end)`` when given
+def decode(body: bytes, start: datetime | None = None, end: datetime | None = None) -> ParsedObject:
+    """Rebuild an entry, with only the occurrences that may touch ``[start, end)`` when given
     (a cheap test on stored UTC bounds, so records outside a short window are never built).
 
-    Raise ValueError (or KeyError, TypeError, IndexError) if the body is not a digest.
+    Raise ValueError (or KeyError, TypeError, IndexError) if the body is not a parsed object.
     """
     data = json.loads(body)
     low = start.timestamp() if start is not None else float("-inf")
@@ -86,7 +86,7 @@ def decode(body: bytes, start: datetime | None = None, end: datetime | None = No
             info = infos[index] = _info(info_data[index])
         occurrences.append(RawOccurrence(_unmoment(first), _unmoment(last), info, recurrence))
     span = data["span"]
-    return Digest(
+    return ParsedObject(
         tuple(occurrences),
         (_aware(_unmoment(span[0])), _aware(_unmoment(span[1]))) if span else None,
         tuple(data["warnings"]),

@@ -2,7 +2,7 @@
 
 Single events, nine in ten of a work calendar, are placed directly; series go through
 recurring-ical-events, which knows RRULE, RDATE, EXDATE, RECURRENCE-ID overrides and
-RANGE=THISANDFUTURE. Expansion is bounded twice: the :mod:`watercooler.density` guard stops
+RANGE=THISANDFUTURE. Expansion is bounded twice: the :mod:`watercooler.calendar.density` guard stops
 a ``FREQ=SECONDLY`` rule from iterating millions of times, and at most ``cap`` occurrences
 per event per window are kept, with a warning.
 """
@@ -20,8 +20,8 @@ import x_wr_timezone
 from icalendar import Calendar, Component
 from icalendar.timezone import tzp
 
-from watercooler.density import bound_series
-from watercooler.ical import (
+from watercooler.calendar.density import bound_series
+from watercooler.calendar.events import (
     EventInfo,
     broken_reason,
     component_status,
@@ -249,11 +249,6 @@ def _source_component(item: Any) -> Any:
     """
     adapter = getattr(item, "_adapter", None)
     return getattr(adapter, "_component", None)
-
-
-def _zone_name(zone: tzinfo) -> str:
-    key = getattr(zone, "key", None)
-    return str(key) if key else str(zone)
 
 
 def floating_zone_of(calendar: Component) -> tzinfo | None:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from watercooler.expansion import Occurrence, in_window
-from watercooler.ical import PARTSTATS, EventInfo
+from watercooler.calendar.events import PARTSTATS, EventInfo
+from watercooler.calendar.expansion import Occurrence, in_window
+from watercooler.classify.words import WordMatcher
 from watercooler.settings import Settings
 from watercooler.timebox import at_local_time, overlap
-from watercooler.words import WordMatcher
 
 
 class Lunch(StrEnum):

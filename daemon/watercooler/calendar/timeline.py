@@ -1,9 +1,10 @@
 """The user's timeline: every occurrence of every source inside a window, in the user's zone.
 
-Each calendar object is parsed once into a :class:`~watercooler.digest.Digest` of plain
-records and its parsed tree dropped before the next object is read, so memory grows with
-the number of occurrences, not with the size of the calendar text. With a store, digests
-are kept by content hash, and an object that did not change is never parsed again.
+Each calendar object is parsed once into a
+:class:`~watercooler.calendar.parse_cache.ParsedObject` of plain records and its parsed tree
+dropped before the next object is read, so memory grows with
+the number of occurrences, not with the size of the calendar text. With a store, parsed
+objects are kept by content hash, and an object that did not change is never parsed again.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from icalendar import Component
 
-from watercooler.digest import Digest, decode, digest_key, encode
-from watercooler.errors import SourceError
-from watercooler.expansion import (
+from watercooler.calendar.events import event_groups
+from watercooler.calendar.expansion import (
     ExpansionContext,
     Occurrence,
     RawOccurrence,
@@ -27,16 +27,15 @@ from watercooler.expansion import (
     is_series,
     place,
 )
-from watercooler.ical import (
-    TimezoneRegistry,
-    ZoneMap,
+from watercooler.calendar.parse import TimezoneRegistry, ZoneMap, parse_calendars
+from watercooler.calendar.parse_cache import ParsedObject, cache_key, decode, encode
+from watercooler.calendar.repairs import (
     drop_broken_lists,
-    event_groups,
-    parse_calendars,
     relocalize,
     repair_dates_with_tzid,
     repair_misquoted_tzid,
 )
+from watercooler.errors import SourceError
 from watercooler.sources import CalendarObject, CalendarSource
 from watercooler.store import Store
 
@@ -46,7 +45,7 @@ MARGIN = timedelta(days=2)
 """Occurrences are read this far beyond the range, so an event crossing its edge counts."""
 SPAN_BEFORE = timedelta(days=60)
 SPAN_AFTER = timedelta(days=120)
-"""A series is expanded this far around the window, so its digest serves the next runs."""
+"""A series is expanded this far around the window, so its cache entry serves later runs."""
 WRITE_BATCH = 1000
 
 Progress = Callable[[str, int], None]
@@ -67,7 +66,7 @@ class Window:
 
 @dataclass(slots=True)
 class _Reader:
-    """Reads objects into occurrences, through the digest store when there is one."""
+    """Reads objects into occurrences, through the parse cache when there is a store."""
 
     window: Window
     store: Store | None
@@ -76,18 +75,18 @@ class _Reader:
 
     def occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
         start, end = self.window.start - MARGIN, self.window.end + MARGIN
-        digest = self._digest(calendar_object, origin, start, end)
-        for warning in digest.warnings:
+        parsed = self._parsed(calendar_object, origin, start, end)
+        for warning in parsed.warnings:
             log.warning("%s", warning)
-        placed = (place(raw, self.window.zone) for raw in digest.occurrences)
+        placed = (place(raw, self.window.zone) for raw in parsed.occurrences)
         return [occurrence for occurrence in placed if in_window(occurrence, start, end)]
 
-    def _digest(
+    def _parsed(
         self, calendar_object: CalendarObject, origin: str, start: datetime, end: datetime
-    ) -> Digest:
-        key = digest_key(calendar_object.data, self.window.cap)
+    ) -> ParsedObject:
+        key = cache_key(calendar_object.data, self.window.cap)
         if self.store is not None:
-            body = self.pending.get(key) or self.store.digest(key)
+            body = self.pending.get(key) or self.store.parsed(key)
             if body is not None:
                 try:
                     cached = decode(body, start, end)
@@ -95,16 +94,16 @@ class _Reader:
                     cached = None
                 if cached is not None and cached.covers(start, end):
                     return cached
-        digest = build_digest(calendar_object.data, origin, self.window, self.registry)
+        parsed = parse_object(calendar_object.data, origin, self.window, self.registry)
         if self.store is not None:
-            self.pending[key] = encode(digest)
+            self.pending[key] = encode(parsed)
             if len(self.pending) >= WRITE_BATCH:
                 self.flush()
-        return digest
+        return parsed
 
     def flush(self) -> None:
         if self.store is not None and self.pending:
-            self.store.put_digests(self.pending)
+            self.store.put_parsed(self.pending)
         self.pending.clear()
 
 
@@ -160,7 +159,9 @@ def _origin(label: str, href: str) -> str:
     return label if href in label else f"{label}/{href}"
 
 
-def build_digest(data: bytes, origin: str, window: Window, registry: TimezoneRegistry) -> Digest:
+def parse_object(
+    data: bytes, origin: str, window: Window, registry: TimezoneRegistry
+) -> ParsedObject:
     """Parse one object and expand its events; raise NotICalendarError if it is not iCalendar."""
     try:
         calendars, zones = parse_calendars(data, registry, origin)
@@ -188,7 +189,7 @@ def build_digest(data: bytes, origin: str, window: Window, registry: TimezoneReg
         warnings.extend(context.warnings)
         narrowed = narrowed or context.narrowed
     covered = (narrow if narrowed else span) if needs_span else None
-    return Digest(tuple(raws), covered, tuple(warnings))
+    return ParsedObject(tuple(raws), covered, tuple(warnings))
 
 
 def _repair(

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from watercooler.check import CheckResult, run_check
-from watercooler.delivery import Report, deliver
-from watercooler.ledger import Ledger
-from watercooler.notifier import Notifier
-from watercooler.rulebook import LunchTrigger, Rule, SocialTrigger, WeeklyTrigger
+from watercooler.delivery.deliver import Report, deliver
+from watercooler.delivery.ledger import Ledger
+from watercooler.delivery.notifier import Notifier
+from watercooler.rulebook.format import LunchTrigger, Rule, SocialTrigger, WeeklyTrigger
 from watercooler.settings import Settings
 from watercooler.sources import CalendarSource
 from watercooler.store import Store
@@ -48,7 +48,6 @@ def send_due(
     """Evaluate the rules around ``now`` and deliver what is due; return both results."""
     result = run_check(settings, sources, now, days_back, days_ahead, store=store, rules=rules)
     facts = result.facts
-    assert facts is not None  # noqa: S101 - run_check always sets it
     report = deliver(
         Ledger(store),
         notifier,

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Component
 
-from watercooler.ical import start_value
+from watercooler.calendar.events import start_value
 from watercooler.timebox import comparable
 
 STEP_BUDGET = 200_000

@@ -1,7 +1,8 @@
 """What ``send-due``, ``status`` and ``notify-test`` print, as text or JSON.
 
 Every title comes from a calendar and every reason may quote a service's answer, so all
-of it passes through :func:`printable` and the secret filter before it is shown.
+of it passes through :func:`printable`; secrets are masked where all output is written
+(:meth:`~watercooler.cli.session.Session.write`), the same for text and JSON.
 """
 
 from __future__ import annotations
@@ -11,17 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from watercooler.delivery import Report
-from watercooler.ledger import PAUSE, RULE_HOLD, SNOOZE, STATES, Hold, Planned
-from watercooler.notifier import Result
-from watercooler.redaction import scrub
-from watercooler.text import printable
+from watercooler.delivery.deliver import Report
+from watercooler.delivery.ledger import PAUSE, RULE_HOLD, SNOOZE, STATES, Hold, Planned
+from watercooler.delivery.notifier import Result
+from watercooler.text import printable, short_time
 
 TITLE_WIDTH = 48
-
-
-def _when(moment: datetime, zone: tzinfo) -> str:
-    return f"{moment.astimezone(zone):%a %d %b %H:%M}"
 
 
 def _iso(moment: datetime | None, zone: tzinfo) -> str | None:
@@ -29,17 +25,17 @@ def _iso(moment: datetime | None, zone: tzinfo) -> str | None:
 
 
 def _line(*parts: str) -> str:
-    return scrub("  ".join(part for part in parts if part)) + "\n"
+    return "  ".join(part for part in parts if part) + "\n"
 
 
 def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned | None) -> str:
     """One line per nudge acted on, then the totals and the next one due."""
-    lines = [f"watercooler send-due · {_when(now, zone)}\n"]
+    lines = [f"watercooler send-due · {short_time(now, zone)}\n"]
     for outcome in report.outcomes:
         lines.append(
             _line(
                 f"{outcome.action:<8}",
-                _when(outcome.due, zone),
+                short_time(outcome.due, zone),
                 f"{printable(outcome.title, TITLE_WIDTH)}  [{outcome.rule}]",
                 f"— {printable(outcome.reason, 160)}",
             )
@@ -52,7 +48,7 @@ def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
     )
     lines.append(f"{totals} · {report.planned} newly planned\n")
     if next_due is not None:
-        lines.append(_line("next due", _when(next_due.due, zone), _planned_label(next_due)))
+        lines.append(_line("next due", short_time(next_due.due, zone), _planned_label(next_due)))
     return "".join(lines)
 
 
@@ -74,7 +70,7 @@ def report_json(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
         ],
         "next_due": None if next_due is None else _planned_document(next_due, zone),
     }
-    return scrub(json.dumps(document, ensure_ascii=False))
+    return json.dumps(document, ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +89,7 @@ def status_text(status: Status) -> str:
     """Snooze and pause, the totals, what is waiting and what happened lately."""
     now, zone, counts, holds = status.now, status.zone, status.counts, status.holds
     open_nudges, recent = status.open_nudges, status.recent
-    lines = [f"watercooler status · {_when(now, zone)}\n"]
+    lines = [f"watercooler status · {short_time(now, zone)}\n"]
     active = [hold for hold in holds if hold.since <= now < hold.until]
     if not active:
         lines.append("not snoozed or paused\n")
@@ -102,7 +98,9 @@ def status_text(status: Status) -> str:
     lines.append(" · ".join(f"{counts.get(state, 0)} {state}" for state in STATES) + "\n")
     upcoming = [p for p in open_nudges if p.due > now]
     if upcoming:
-        lines.append(_line("next due", _when(upcoming[0].due, zone), _planned_label(upcoming[0])))
+        lines.append(
+            _line("next due", short_time(upcoming[0].due, zone), _planned_label(upcoming[0]))
+        )
     if open_nudges:
         lines.append("\nwaiting\n")
         for planned in open_nudges[:20]:
@@ -134,7 +132,7 @@ def status_json(status: Status) -> str:
         "open": [_planned_document(p, zone) for p in open_nudges],
         "recent": [_planned_document(p, zone) for p in recent],
     }
-    return scrub(json.dumps(document, ensure_ascii=False))
+    return json.dumps(document, ensure_ascii=False)
 
 
 def notify_test_text(results: list[Result]) -> str:
@@ -155,11 +153,12 @@ def _hold_until(active: list[Hold], name: str, zone: tzinfo) -> str | None:
 
 def _hold_text(hold: Hold, zone: tzinfo) -> str:
     if hold.name == SNOOZE:
-        return f"snoozed until {_when(hold.until, zone)}"
+        return f"snoozed until {short_time(hold.until, zone)}"
     if hold.name == PAUSE:
-        return f"paused until {_when(hold.until, zone)}"
+        return f"paused until {short_time(hold.until, zone)}"
     rule = hold.name[len(RULE_HOLD) :]
-    return f"rule {rule} paused itself until {_when(hold.until, zone)} (its nudges changed nothing)"
+    until = short_time(hold.until, zone)
+    return f"rule {rule} paused itself until {until} (its nudges changed nothing)"
 
 
 def _planned_label(planned: Planned) -> str:
@@ -168,7 +167,7 @@ def _planned_label(planned: Planned) -> str:
 
 def _row(planned: Planned, zone: tzinfo) -> str:
     return _line(
-        f"  {_when(planned.due, zone)}",
+        f"  {short_time(planned.due, zone)}",
         f"{planned.state:<8}",
         _planned_label(planned),
         f"— {printable(planned.reason, 100)}" if planned.reason else "",

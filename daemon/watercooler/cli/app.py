@@ -1,0 +1,79 @@
+"""The ``watercooler`` command line: the parser, and the one error boundary.
+
+Every user-caused error becomes one line on stderr and exit code 2; the traceback is only
+shown with ``--debug``. Each command group lives in its own module and registers its
+commands here; the libraries a command needs are imported when it runs, so ``--help`` and
+``--version`` start in a blink.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from watercooler import __version__
+from watercooler.cli import check, delivery, holds, rules
+from watercooler.cli.logs import configure_logging
+from watercooler.cli.options import common_options
+from watercooler.cli.session import Session
+from watercooler.errors import WatercoolerError
+from watercooler.text import one_line
+
+log = logging.getLogger("watercooler")
+
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+GROUPS = (check, rules, delivery, holds)
+"""The command groups, in the order ``--help`` lists their commands."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    session = Session(configure_logging(debug=args.debug), debug=args.debug)
+    try:
+        return int(args.handler(args, session))
+    except WatercoolerError as error:
+        if args.debug:
+            log.exception("failed")
+        print(f"watercooler: error: {_error_text(error, session)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as error:  # the one boundary that turns bugs into one line too
+        if args.debug:
+            log.exception("unexpected error")  # through the secret filter
+        print(
+            f"watercooler: error: unexpected {type(error).__name__}: "
+            f"{session.redactor.scrub(one_line(str(error)))}"
+            + ("" if args.debug else " (run with --debug for the traceback)"),
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _error_text(error: WatercoolerError, session: Session) -> str:
+    """An error's message, each of its lines cleaned of control characters.
+
+    Config errors list one problem a line; text from calendars must not add lines or
+    move the cursor.
+    """
+    lines = (one_line(line.strip()) for line in str(error).splitlines() if line.strip())
+    return session.redactor.scrub("\n  ".join(lines))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="watercooler",
+        description="Reads your work calendar and nudges you toward small social encounters.",
+        parents=[common_options(suppress=False)],
+    )
+    parser.add_argument("--version", action="version", version=f"watercooler {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = common_options(suppress=True)
+    for group in GROUPS:
+        group.register(commands, common)
+    return parser

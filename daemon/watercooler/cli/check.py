@@ -1,0 +1,164 @@
+"""The calendar commands: ``check``, ``calendars`` and ``demo``.
+
+``check`` is DESIGN.md's contract: it reads, classifies and lists the nudges the rules
+give, sends nothing and records nothing (it may refresh the calendar cache). ``demo`` runs
+the same on the bundled sample calendar at a fixed moment, so its output is the same on
+every machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from watercooler.cli.options import add_source_option, add_view_options
+from watercooler.cli.session import Session, active_rules, parse_now, sources_to_read, wall_clock
+from watercooler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from watercooler.settings import Settings
+    from watercooler.sources.base import CalendarSource
+    from watercooler.store import Store
+
+EXIT_OK = 0
+DEMO_NOW = "2026-03-11T09:00:00+01:00"
+DEMO_DAYS = (9, 4)
+DEMO_SETTINGS = {"timezone": "Europe/Berlin", "me": ["ana@example.com"]}
+
+
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add ``check``, ``calendars`` and ``demo`` to the command line."""
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="classify lunches and social events around a date; sends nothing",
+        description="Read the calendars and print, for each day, how lunch went and what "
+        "became of each social event. Sends nothing and records nothing.",
+    )
+    add_source_option(check)
+    add_view_options(check)
+    check.set_defaults(handler=run_check_command)
+    calendars = commands.add_parser(
+        "calendars",
+        parents=[common],
+        help="list the calendars the configured sources can see",
+        description="Discover the calendars of every configured source and list their "
+        "name, URL, component types and whether the server supports incremental sync.",
+    )
+    calendars.set_defaults(handler=run_calendars)
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="run check on the bundled sample calendar",
+        description="Run check on the bundled two-week sample calendar at a fixed moment, "
+        "so the output is the same on every machine.",
+    )
+    add_view_options(demo, now_default=DEMO_NOW, days=DEMO_DAYS)
+    demo.set_defaults(handler=run_demo)
+
+
+def run_check_command(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler check``."""
+    settings = session.load_settings(args.config)
+    with session.store(settings, required=False) as store:
+        sources = sources_to_read(settings, args.source, store, wall_clock(settings))
+        return _show(args, session, settings, sources, store, settings.resolved_rules_dir())
+
+
+def run_calendars(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler calendars``."""
+    from watercooler.check import open_sources
+    from watercooler.cli.render_check import render_calendars
+
+    settings = session.load_settings(args.config)
+    if not settings.sources:
+        raise ConfigError("no [[sources]] in the config")
+    with session.store(settings, required=False) as store:
+        for source in open_sources(settings, (), store, wall_clock(settings)):
+            session.write(render_calendars(source))
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler demo``: check on the sample calendar, with the default rules only."""
+    from watercooler.settings import settings_from
+    from watercooler.sources.files import IcsFileSource
+
+    settings = settings_from(DEMO_SETTINGS)
+    sources: list[CalendarSource] = [IcsFileSource(sample_calendar_path())]
+    return _show(args, session, settings, sources, None, None)
+
+
+def _show(
+    args: argparse.Namespace,
+    session: Session,
+    settings: Settings,
+    sources: list[CalendarSource],
+    store: Store | None,
+    rules_dir: Path | None,
+) -> int:
+    from watercooler.check import run_check
+    from watercooler.cli.render_check import to_json, to_text
+
+    now = parse_now(args.now, settings)
+    reporter = ProgressLine() if sys.stderr.isatty() and not args.debug else None
+    try:
+        result = run_check(
+            settings,
+            sources,
+            now,
+            args.days_back,
+            args.days_ahead,
+            reporter,
+            store,
+            active_rules(rules_dir),
+        )
+    finally:
+        if reporter is not None:
+            reporter.clear()
+    if args.format == "json":
+        session.write(to_json(result) + "\n")
+    else:
+        session.write(to_text(result, colour=use_colour(args.colour)))
+    return EXIT_OK
+
+
+class ProgressLine:
+    """A self-erasing progress line on a terminal's stderr for calendars that take a while."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, label: str, done: int) -> None:
+        sys.stderr.write(f"\r\033[Kreading {label}: {done:,} objects…")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        """Erase the line, if one was shown."""
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def use_colour(choice: str) -> bool:
+    """Whether ``--colour`` means colour here (auto: a terminal without ``NO_COLOR``)."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def sample_calendar_path() -> Path:
+    """The bundled sample calendar: inside the wheel, or in a source checkout."""
+    from importlib.resources import files
+
+    packaged = Path(str(files("watercooler") / "data" / "sample-calendar.ics"))
+    if packaged.exists():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "config" / "sample-calendar.ics"

@@ -1,0 +1,135 @@
+"""The rule commands: ``rules check``, ``rules list`` and ``rules explain``.
+
+Rules turn what ``check`` finds into nudges; these commands let the person who edits them
+see every mistake with its file and line, what is active and where it comes from, and why
+one rule fires or stays quiet on their own calendar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from watercooler.cli.options import add_source_option, add_view_options
+from watercooler.cli.session import Session, parse_now, sources_to_read, wall_clock
+from watercooler.errors import ConfigError
+from watercooler.text import one_line, printable
+
+log = logging.getLogger("watercooler")
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+
+
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add ``rules`` and its actions to the command line."""
+    rules = commands.add_parser(
+        "rules",
+        parents=[common],
+        help="check, list and explain rule files",
+        description="Rules turn what check finds into nudges. Defaults ship with "
+        "watercooler; yours live in $XDG_CONFIG_HOME/watercooler/rules/.",
+    )
+    actions = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    validate = actions.add_parser(
+        "check",
+        parents=[common],
+        help="validate rule files; exit 1 if any is invalid",
+        description="Validate the given rule files (default: the shipped rules and yours); "
+        "print every problem with its file and line.",
+    )
+    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    validate.set_defaults(handler=run_rules_check)
+    listing = actions.add_parser(
+        "list", parents=[common], help="the active rules and where each comes from"
+    )
+    listing.set_defaults(handler=run_rules_list)
+    explain = actions.add_parser(
+        "explain",
+        parents=[common],
+        help="the facts one rule saw and why it fires or not",
+        description="Run check and show, for one rule, every subject it looked at "
+        "(a day, an event, a week), whether it fires, why, and the nudge it gives.",
+    )
+    explain.add_argument("rule_id", metavar="ID")
+    add_source_option(explain)
+    add_view_options(explain)
+    explain.set_defaults(handler=run_rules_explain)
+
+
+def run_rules_check(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler rules check [PATH…]``: exit 1 when any file has a problem."""
+    from watercooler.rulebook.loading import load_rule_files, load_rulebook
+
+    if args.paths:
+        files_given = [
+            file
+            for path in args.paths
+            for file in (sorted(path.glob("*.y*ml")) if path.is_dir() else [path])
+        ]
+        loaded, errors = load_rule_files(files_given)
+        count = len(loaded)
+    else:
+        settings = session.load_settings(args.config)
+        book = load_rulebook(settings.resolved_rules_dir())
+        errors, count = book.errors, len(book.rules) + len(book.disabled)
+    for problem in errors:
+        session.write(one_line(problem) + "\n")
+    if errors:
+        session.write(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found\n")
+        return EXIT_INVALID
+    session.write(f"{count} rule{'s' if count != 1 else ''} valid\n")
+    return EXIT_OK
+
+
+def run_rules_list(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler rules list``: the active rules, then the switched-off ones."""
+    from watercooler.rulebook.loading import load_rulebook
+
+    settings = session.load_settings(args.config)
+    book = load_rulebook(settings.resolved_rules_dir())
+    for problem in book.errors:
+        log.warning("%s", problem)
+    rows = [(loaded, "on") for loaded in book.active()]
+    rows += [(book.disabled[key], "off") for key in sorted(book.disabled)]
+    for loaded, state in rows:
+        rule = loaded.rule
+        session.write(
+            f"{rule.id:<22} tip {rule.tip}  {state:<3}  {rule.trigger.kind:<7} "
+            f"{printable(rule.summary, 70)}\n{'':<22} from {loaded.path}\n"
+        )
+    return EXIT_OK
+
+
+def run_rules_explain(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler rules explain ID``: every subject one rule judged in the range."""
+    from watercooler.check import run_check
+    from watercooler.cli.render_check import render_explanation
+    from watercooler.rulebook.evaluate import explain
+    from watercooler.rulebook.loading import load_rulebook
+
+    settings = session.load_settings(args.config)
+    book = load_rulebook(settings.resolved_rules_dir())
+    loaded = book.rules.get(args.rule_id) or book.disabled.get(args.rule_id)
+    if loaded is None:
+        known = ", ".join(sorted([*book.rules, *book.disabled])) or "none"
+        raise ConfigError(f"no rule {args.rule_id!r} (known: {known})")
+    with session.store(settings, required=False) as store:
+        sources = sources_to_read(settings, args.source, store, wall_clock(settings))
+        now = parse_now(args.now, settings)
+        result = run_check(
+            settings, sources, now, args.days_back, args.days_ahead, store=store,
+            rules=[loaded.rule],
+        )  # fmt: skip
+    start, end = result.days.bounds(settings.zone)
+    shown = [
+        (candidate, nudge)
+        for candidate, nudge in explain(loaded.rule, result.facts)
+        if candidate.due is None or start <= candidate.due < end
+    ]
+    session.write(render_explanation(loaded, shown))
+    return EXIT_OK

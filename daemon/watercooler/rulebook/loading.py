@@ -1,0 +1,188 @@
+"""Loading rule files: line numbers for every mistake, layers, and which rules are active.
+
+Every mistake in a file is reported at once with its file, line and path, the way config
+errors are (``rules/team.yaml:12: at 'rules[1].trigger.at_least': …``). Default rules ship
+inside the package; a user rule with the same id replaces the default, ``enabled: false``
+switches one off, and a broken user file leaves the other files' rules active.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from watercooler.errors import problem, validation_message
+from watercooler.rulebook.format import Rule, RuleFile
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRule:
+    """A valid rule and where it came from."""
+
+    rule: Rule
+    path: str
+    index: int = 0
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Rulebook:
+    """The active rules, and every problem found while loading them."""
+
+    rules: dict[str, LoadedRule] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    disabled: dict[str, LoadedRule] = field(default_factory=dict)
+
+    def active(self) -> list[LoadedRule]:
+        """The enabled rules, by id."""
+        return [self.rules[key] for key in sorted(self.rules)]
+
+
+def default_rules_dir() -> Path:
+    """The rules shipped with watercooler: inside the wheel, or ``rules/`` in a checkout."""
+    packaged = Path(str(files("watercooler") / "rules"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+def load_rulebook(user_dir: Path | None) -> Rulebook:
+    """Load the default rules, then the user's: a user rule replaces the default with its
+    id. A broken file is reported and skipped; the rules of every other file stay active."""
+    book = Rulebook()
+    for layer in (default_rules_dir(), user_dir):
+        if layer is None or not layer.is_dir():
+            continue
+        loaded, errors = load_rule_files(sorted(layer.glob("*.y*ml")))
+        book.errors.extend(errors)
+        for rule in loaded:
+            book.rules.pop(rule.rule.id, None)
+            book.disabled.pop(rule.rule.id, None)
+            target = book.rules if rule.rule.enabled else book.disabled
+            target[rule.rule.id] = rule
+    return book
+
+
+def load_rule_files(paths: list[Path]) -> tuple[list[LoadedRule], list[str]]:
+    """Load several files as one layer: an id may appear only once among them."""
+    rules: list[LoadedRule] = []
+    errors: list[str] = []
+    seen: dict[str, LoadedRule] = {}
+    for path in paths:
+        loaded, problems = load_rule_file(path)
+        errors.extend(problems)
+        for rule in loaded:
+            first = seen.get(rule.rule.id)
+            if first is not None:
+                errors.append(
+                    problem(
+                        rule.path,
+                        ("rules", rule.index, "id"),
+                        f"duplicate rule id {rule.rule.id!r} (also in {first.path})",
+                        line=rule.line,
+                    )
+                )
+                continue
+            seen[rule.rule.id] = rule
+            rules.append(rule)
+    return rules, errors
+
+
+def load_rule_file(path: Path) -> tuple[list[LoadedRule], list[str]]:
+    """Return a file's valid rules, or none and every error with its line number."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [f"{path}: cannot read: {error}"]
+    return parse_rule_text(text, str(path))
+
+
+def parse_rule_text(text: str, name: str) -> tuple[list[LoadedRule], list[str]]:
+    """Parse and validate one file's text; ``name`` is used in messages."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or str(error)
+        return [], [f"{name}{where}: not valid YAML: {reason}"]
+    if node is None or data is None:
+        return [], [f"{name}: the file is empty (expected 'rules:' with a list of rules)"]
+    lines = _line_map(node)
+    errors = _duplicate_ids(data, name, lines)
+    try:
+        parsed = RuleFile.model_validate(data)
+    except ValidationError as error:
+        errors += [_describe(name, lines, detail) for detail in error.errors(include_url=False)]
+    if errors:
+        return [], sorted(errors, key=_line_of)
+    return [
+        LoadedRule(rule, name, index, lines.get(("rules", index, "id"), 0))
+        for index, rule in enumerate(parsed.rules)
+    ], []
+
+
+def _duplicate_ids(data: Any, name: str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    """Ids used twice in one file, found on the raw data so other errors do not hide them."""
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if not isinstance(rules, list):
+        return []
+    first: dict[str, int] = {}
+    errors = []
+    for index, rule in enumerate(rules):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in first:
+            line = lines.get(("rules", index, "id"), 0)
+            where = ("rules", index, "id")
+            errors.append(problem(name, where, f"duplicate rule id {rule_id!r}", line=line))
+        else:
+            first[rule_id] = index
+    return errors
+
+
+def _line_of(message: str) -> int:
+    """The line number in a ``file:line: …`` message, for sorting errors by line."""
+    found = re.search(r":(\d+): ", message)
+    return int(found.group(1)) if found else 0
+
+
+def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any) -> str:
+    raw = detail["loc"]
+    loc = tuple(
+        part
+        for index, part in enumerate(raw)
+        if not (index and raw[index - 1] == "trigger" and part in _TRIGGER_KINDS)
+    )
+    line = 0
+    for length in range(len(loc), -1, -1):
+        if loc[:length] in lines:
+            line = lines[loc[:length]]
+            break
+    return problem(name, loc, validation_message(detail), line=line)
+
+
+_TRIGGER_KINDS = ("lunch", "social", "words", "weekly")
+"""pydantic puts the discriminator value after 'trigger' in locations; paths skip it."""
+
+
+def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Map every key path of a YAML document to its 1-based line number."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, key.value)
+            lines[child] = key.start_mark.line + 1
+            lines.update({k: v for k, v in _line_map(value, child).items() if k != child})
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_map(item, (*path, index)))
+    return lines

@@ -1,0 +1,121 @@
+"""Loading settings: the TOML file, the ``WATERCOOLER_*`` environment, and their errors.
+
+:func:`load_settings` returns validated :class:`~watercooler.settings.model.Settings` or
+raises :class:`~watercooler.errors.ConfigError` listing every problem at once, each with the
+file (or environment variable) and the key path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+from watercooler.errors import ConfigError, problem, validation_message
+from watercooler.settings.model import (
+    ENV_PREFIX,
+    Settings,
+    ValuesOnly,
+    default_config_path,
+)
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
+    """Return settings built from ``values`` only; raise ConfigError if they are invalid."""
+    try:
+        return ValuesOnly(**values)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, Path("(settings)"))) from None
+
+
+def load_settings(path: Path | None = None, *, required: bool = False) -> Settings:
+    """Given a config path (or None for the default), return validated settings.
+
+    A missing default file is fine (defaults and environment apply); a missing file that was
+    asked for explicitly (``required``) is an error. Raise ConfigError with every problem.
+    """
+    config_path = path if path is not None else default_config_path()
+    data = _read_toml(config_path, required=required or path is not None)
+    _reject_unknown_variables()
+    try:
+        settings = Settings(**data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, config_path)) from None
+    except SettingsError as error:
+        raise ConfigError(_describe_env_parse_error(error)) from None
+    for source in settings.sources:
+        source._base_dir = config_path.expanduser().parent
+    settings.notify._base_dir = config_path.expanduser().parent
+    return settings
+
+
+def _reject_unknown_variables() -> None:
+    """A mistyped ``WATERCOOLER_*`` variable is an error, not a silently ignored setting."""
+    known = {name.upper() for name in Settings.model_fields}
+    unknown = sorted(
+        name
+        for name in os.environ
+        if name.upper().startswith(ENV_PREFIX)
+        and name.upper()[len(ENV_PREFIX) :].split("__")[0] not in known
+    )
+    if unknown:
+        raise ConfigError(
+            f"environment {unknown[0]}: unknown setting (known: "
+            + ", ".join(sorted(known)).lower()
+            + ")"
+        )
+
+
+def _describe_env_parse_error(error: SettingsError) -> str:
+    """pydantic-settings names the field whose variable is not JSON, never the value."""
+    found = re.search(r'field "([^"]+)"', str(error))
+    field = found.group(1) if found else "?"
+    return (
+        f"{_env_name((field,)) or ENV_PREFIX + field.upper()}: at '{field}': not valid JSON "
+        "(lists and tables are given as JSON, e.g. WATERCOOLER_ME='[\"ana@example.com\"]')"
+    )
+
+
+def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    """Return the parsed TOML table, {} for an absent optional file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: config file not found") from None
+        return {}
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config: {error.strerror}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    """Return every validation error on its own line, naming where the value came from."""
+    lines = [
+        problem(_env_name(detail["loc"]) or str(path), detail["loc"], validation_message(detail))
+        for detail in error.errors(include_url=False)
+    ]
+    count = len(lines)
+    header = f"invalid configuration ({count} error{'s' if count != 1 else ''}):"
+    return header + "\n  " + "\n  ".join(lines) if count > 1 else f"{lines[0]}"
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    """Return the variable that set the value at ``loc`` (it beats the file), or ""."""
+    present = {name.upper(): name for name in os.environ}
+    keys = [str(part).upper() for part in loc]
+    for length in range(len(keys), 0, -1):
+        name = ENV_PREFIX + "__".join(keys[:length])
+        if name in present:
+            return f"environment {present[name]}"
+    return ""

@@ -1,0 +1,178 @@
+"""The settings model: everything watercooler can be told, and what follows from it.
+
+:class:`Settings` gathers the sections (see :mod:`watercooler.settings.sections`) with the
+top-level keys, and derives what the stages need from them: the user's zone, workday
+numbers, the rules and state folders, and a :class:`~watercooler.redaction.Redactor`
+holding every secret the config carries.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import suppress
+from functools import cached_property
+from pathlib import Path
+from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from watercooler.errors import ConfigError
+from watercooler.redaction import Redactor
+from watercooler.settings.sections import (
+    GoalSettings,
+    LunchSettings,
+    NotifySettings,
+    SourceSettings,
+    WordLists,
+    WorkingHours,
+)
+from watercooler.timebox import WEEKDAYS, Weekday
+from watercooler.urls import normalize_address, split_credentials, split_tags
+
+ENV_PREFIX = "WATERCOOLER_"
+
+
+class Settings(BaseSettings):
+    """Everything watercooler can be told, from the TOML file and ``WATERCOOLER_*``."""
+
+    read_environment: ClassVar[bool] = True
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone all days and times are read in; default the system's.",
+    )
+    me: list[str] = Field(
+        default=[], description="Your calendar addresses (case-insensitive, mailto: optional)."
+    )
+    workdays: list[Weekday] = Field(
+        default=["mon", "tue", "wed", "thu", "fri"], description="Days you work."
+    )
+    lunch: LunchSettings = Field(default_factory=LunchSettings, description="Lunch window.")
+    working_hours: WorkingHours = Field(
+        default_factory=WorkingHours, description="Hours in which free gaps are looked for."
+    )
+    words: WordLists = Field(default_factory=WordLists, description="Word lists.")
+    sources: list[SourceSettings] = Field(default=[], description="Calendars to read.")
+    notify: NotifySettings = Field(default_factory=NotifySettings, description="Delivery.")
+    goals: GoalSettings = Field(default_factory=GoalSettings, description="Weekly goals.")
+    rules_dir: Path | None = Field(
+        default=None,
+        description="Your rule files; default $XDG_CONFIG_HOME/watercooler/rules.",
+    )
+    state_dir: Path | None = Field(
+        default=None,
+        description="Where history and caches live; default $XDG_STATE_HOME/watercooler.",
+    )
+    max_occurrences: int = Field(
+        default=2000,
+        ge=10,
+        le=1_000_000,
+        description="Most occurrences one recurring event may produce in one window.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("me")
+    @classmethod
+    def _normalize_me(cls, value: list[str]) -> list[str]:
+        return [normalize_address(address) for address in value if address.strip()]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Let the environment override the file, which arrives as init arguments.
+
+        Settings built by :func:`settings_from` ignore the environment, so the demo and
+        tests give the same result anywhere.
+        """
+        if not cls.read_environment:
+            return (init_settings,)
+        return (env_settings, init_settings)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The user's zone: the configured one, else the system's, else UTC."""
+        if self.timezone:
+            return ZoneInfo(self.timezone)
+        return system_zone()
+
+    @cached_property
+    def workday_numbers(self) -> frozenset[int]:
+        """Workdays as ``date.weekday()`` numbers."""
+        return frozenset(WEEKDAYS.index(day) for day in self.workdays)
+
+    def resolved_rules_dir(self) -> Path:
+        """The user's rules folder, following the XDG base directory spec."""
+        if self.rules_dir is not None:
+            return self.rules_dir.expanduser()
+        return default_config_path().parent / "rules"
+
+    def resolved_state_dir(self) -> Path:
+        """Return the state directory, following the XDG base directory spec."""
+        if self.state_dir is not None:
+            return self.state_dir.expanduser()
+        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        return Path(base) / "watercooler"
+
+    def redactor(self) -> Redactor:
+        """A redactor that knows every secret this config holds: source passwords (given,
+        in the URL or in a file) and notification URLs. A password file that cannot be
+        read has nothing to hide yet; it is reported where the password is used."""
+        redactor = Redactor()
+        for source in self.sources:
+            if source.password is not None:
+                redactor.add(source.password.get_secret_value())
+            _, credentials = split_credentials(source.url)
+            if credentials is not None:
+                redactor.add(credentials[1])
+            with suppress(ConfigError):
+                redactor.add(source.resolve_password())
+        for url in self.notify.urls:
+            redactor.add_url(split_tags(url.get_secret_value())[1])
+        return redactor
+
+
+class ValuesOnly(Settings):
+    """Settings from given values alone: no file, no environment."""
+
+    read_environment: ClassVar[bool] = False
+
+
+def system_zone() -> ZoneInfo:
+    """Return the system's zone (``$TZ`` or /etc/localtime) via tzlocal, UTC if unknown."""
+    import tzlocal
+
+    try:
+        return ZoneInfo(tzlocal.get_localzone_name() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError, LookupError):
+        return ZoneInfo("UTC")
+
+
+def default_config_path() -> Path:
+    """Return ``$XDG_CONFIG_HOME/watercooler/config.toml``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "watercooler" / "config.toml"
