@@ -1,4 +1,4 @@
-"""Allow ``python -m watercooler``."""
+"""Run the command line as ``python -m watercooler``, the same as the console script."""
 
 from watercooler.cli import main
 

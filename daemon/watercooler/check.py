@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from watercooler.calendar.timeline import Progress, Window, read_timeline
+from watercooler.calendar.records import Window
+from watercooler.calendar.timeline import Progress, read_timeline
 from watercooler.classify.classifier import Classification, classify
 from watercooler.rulebook.evaluate import Assessment, assess
 from watercooler.rulebook.format import LunchTrigger, Rule

@@ -96,3 +96,12 @@ def normalize_address(address: str) -> str:
     if text[:7].lower() == "mailto:":
         text = text[7:]
     return text.strip().lower()
+
+
+def http_url(url: str) -> str:
+    """Map ``webcal://`` and ``webcals://`` to the https URL they stand for."""
+    lowered = url.lower()
+    for scheme in ("webcals://", "webcal://"):
+        if lowered.startswith(scheme):
+            return "https://" + url[len(scheme) :]
+    return url

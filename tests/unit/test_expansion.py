@@ -11,7 +11,8 @@ from icalendar import Calendar
 
 from helpers import calendar, event
 from watercooler.calendar.expansion import _source_component
-from watercooler.calendar.timeline import PROGRESS_EVERY, Window, read_timeline
+from watercooler.calendar.records import Window
+from watercooler.calendar.timeline import PROGRESS_EVERY, read_timeline
 from watercooler.classify.words import WordMatcher
 from watercooler.sources.files import VdirSource
 

@@ -9,64 +9,17 @@ cannot be parsed or can never produce an instance — is named by :func:`broken_
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from icalendar import Component
 from icalendar.prop import vBroken
 
+from watercooler.calendar.records import Attendee, EventInfo
 from watercooler.timebox import comparable
 from watercooler.urls import normalize_address
 
-_OTHERS_DECLINED = frozenset({"DECLINED", "DELEGATED"})
-PARTSTATS = frozenset({"ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION", "DELEGATED"})
 MAX_TEXT = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class Attendee:
-    """An ATTENDEE reduced to what classification needs."""
-
-    address: str
-    partstat: str
-    is_person: bool
-    name: str = ""
-
-    @property
-    def display(self) -> str:
-        """The attendee's common name, else the part of the address before the @."""
-        return self.name or self.address.split("@")[0]
-
-    @property
-    def declined(self) -> bool:
-        """Whether this attendee will not be there (DELEGATED passes the seat on)."""
-        return self.partstat in _OTHERS_DECLINED
-
-
-@dataclass(frozen=True, slots=True)
-class EventInfo:
-    """The facts of one VEVENT (a series master or one override), as plain values.
-
-    Shared by every occurrence the component produces, so a weekly series costs one record.
-    """
-
-    uid: str
-    summary: str
-    categories: tuple[str, ...]
-    status: str
-    transparent: bool
-    busy_status: str
-    organizer: str
-    organizer_partstat: str
-    attendees: tuple[Attendee, ...]
-    series_cancelled: bool
-    organizer_name: str = ""
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether this occurrence, or the whole series it belongs to, is cancelled."""
-        return self.status == "CANCELLED" or self.series_cancelled
 
 
 def event_groups(calendar: Component) -> Iterator[tuple[str, list[Component]]]:

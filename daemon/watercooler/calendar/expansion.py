@@ -22,48 +22,17 @@ from icalendar.timezone import tzp
 
 from watercooler.calendar.density import bound_series
 from watercooler.calendar.events import (
-    EventInfo,
     broken_reason,
     component_status,
     describe,
     safe_dt,
     start_value,
 )
-from watercooler.timebox import to_local
+from watercooler.calendar.records import Moment, RawOccurrence
 
 log = logging.getLogger(__name__)
 
 _SERIES_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
-
-
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """One occurrence on the user's timeline, in the user's zone.
-
-    All-day occurrences start and end at local midnight. ``recurrence`` is the original
-    start of the occurrence in a series (ISO 8601), "" for a single event; with the UID it
-    names the occurrence across runs.
-    """
-
-    start: datetime
-    end: datetime
-    all_day: bool
-    info: EventInfo
-    recurrence: str = ""
-
-
-Moment = date | datetime
-"""An iCalendar time as expanded: a date (all-day), a naive datetime (floating) or aware."""
-
-
-@dataclass(frozen=True, slots=True)
-class RawOccurrence:
-    """An occurrence before it is placed in the user's zone; independent of that zone."""
-
-    start: Moment
-    end: Moment
-    info: EventInfo
-    recurrence: str = ""
 
 
 @dataclass(slots=True)
@@ -146,30 +115,6 @@ def _end_value(component: Component, start: Moment) -> Moment:
     if isinstance(start, datetime):
         return start
     return start + timedelta(days=1)
-
-
-def place(raw: RawOccurrence, zone: tzinfo) -> Occurrence:
-    """Place a raw occurrence in the user's zone: dates become local midnights, floating
-    times the user's wall clock; an all-day event lasts at least a day, nothing ends before
-    it starts.
-    """
-    start = raw.start
-    all_day = not isinstance(start, datetime)
-    local_start = to_local(start, zone)
-    if all_day:
-        end = raw.end
-        end_day = end.date() if isinstance(end, datetime) else end
-        local_end = to_local(max(end_day, start + timedelta(days=1)), zone)
-    else:
-        local_end = max(to_local(raw.end, zone), local_start)
-    return Occurrence(local_start, local_end, all_day, raw.info, raw.recurrence)
-
-
-def in_window(occurrence: Occurrence, start: datetime, end: datetime) -> bool:
-    """Whether an occurrence shares time with ``[start, end)`` (an instant counts inside)."""
-    if occurrence.end == occurrence.start:
-        return start <= occurrence.start < end
-    return occurrence.start < end and occurrence.end > start
 
 
 def _series(

@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from watercooler import __version__
-from watercooler.calendar.events import Attendee, EventInfo
-from watercooler.calendar.expansion import Moment, RawOccurrence
+from watercooler.calendar.records import Attendee, EventInfo, Moment, RawOccurrence
 
 FORMAT_VERSION = 4
 """Bump when what an entry holds changes: every stored entry is then rebuilt."""

@@ -2,9 +2,9 @@
 
 Each calendar object is parsed once into a
 :class:`~watercooler.calendar.parse_cache.ParsedObject` of plain records and its parsed tree
-dropped before the next object is read, so memory grows with
-the number of occurrences, not with the size of the calendar text. With a store, parsed
-objects are kept by content hash, and an object that did not change is never parsed again.
+dropped before the next object is read, so memory grows with the number of occurrences,
+not with the size of the calendar text. With a store, parsed objects are kept by content
+hash, and an object that did not change is never parsed again (nor the parser imported).
 """
 
 from __future__ import annotations
@@ -12,40 +12,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from icalendar import Component
-
-from watercooler.calendar.events import event_groups
-from watercooler.calendar.expansion import (
-    ExpansionContext,
+from watercooler.calendar.parse_cache import ParsedObject, cache_key, decode, encode
+from watercooler.calendar.records import (
+    NotICalendarError,
     Occurrence,
-    RawOccurrence,
-    expand_group,
-    floating_zone_of,
+    Window,
     in_window,
-    is_series,
     place,
 )
-from watercooler.calendar.parse import TimezoneRegistry, ZoneMap, parse_calendars
-from watercooler.calendar.parse_cache import ParsedObject, cache_key, decode, encode
-from watercooler.calendar.repairs import (
-    drop_broken_lists,
-    relocalize,
-    repair_dates_with_tzid,
-    repair_misquoted_tzid,
-)
 from watercooler.errors import SourceError
-from watercooler.sources import CalendarObject, CalendarSource
-from watercooler.store import Store
+from watercooler.sources.base import CalendarObject, CalendarSource
+
+if TYPE_CHECKING:
+    from watercooler.calendar.reading import Parser
+    from watercooler.store import Store
 
 log = logging.getLogger(__name__)
 
-MARGIN = timedelta(days=2)
-"""Occurrences are read this far beyond the range, so an event crossing its edge counts."""
-SPAN_BEFORE = timedelta(days=60)
-SPAN_AFTER = timedelta(days=120)
-"""A series is expanded this far around the window, so its cache entry serves later runs."""
 WRITE_BATCH = 1000
 
 Progress = Callable[[str, int], None]
@@ -54,27 +40,17 @@ Progress = Callable[[str, int], None]
 PROGRESS_EVERY = 500
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """The instants to read, and how to read them."""
-
-    start: datetime
-    end: datetime
-    zone: tzinfo
-    cap: int
-
-
 @dataclass(slots=True)
 class _Reader:
     """Reads objects into occurrences, through the parse cache when there is a store."""
 
     window: Window
     store: Store | None
-    registry: TimezoneRegistry = field(default_factory=TimezoneRegistry)
+    parser: Parser | None = None
     pending: dict[bytes, bytes] = field(default_factory=dict)
 
     def occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
-        start, end = self.window.start - MARGIN, self.window.end + MARGIN
+        start, end = self.window.read_start, self.window.read_end
         parsed = self._parsed(calendar_object, origin, start, end)
         for warning in parsed.warnings:
             log.warning("%s", warning)
@@ -84,6 +60,7 @@ class _Reader:
     def _parsed(
         self, calendar_object: CalendarObject, origin: str, start: datetime, end: datetime
     ) -> ParsedObject:
+        """From the cache when it holds this object for this span, else parsed now."""
         key = cache_key(calendar_object.data, self.window.cap)
         if self.store is not None:
             body = self.pending.get(key) or self.store.parsed(key)
@@ -94,7 +71,11 @@ class _Reader:
                     cached = None
                 if cached is not None and cached.covers(start, end):
                     return cached
-        parsed = parse_object(calendar_object.data, origin, self.window, self.registry)
+        if self.parser is None:
+            from watercooler.calendar.reading import Parser
+
+            self.parser = Parser()
+        parsed = self.parser.parse(calendar_object.data, origin, self.window)
         if self.store is not None:
             self.pending[key] = encode(parsed)
             if len(self.pending) >= WRITE_BATCH:
@@ -151,65 +132,5 @@ def _read_source(
     return occurrences
 
 
-class NotICalendarError(ValueError):
-    """An object whose text is not iCalendar at all."""
-
-
 def _origin(label: str, href: str) -> str:
     return label if href in label else f"{label}/{href}"
-
-
-def parse_object(
-    data: bytes, origin: str, window: Window, registry: TimezoneRegistry
-) -> ParsedObject:
-    """Parse one object and expand its events; raise NotICalendarError if it is not iCalendar."""
-    try:
-        calendars, zones = parse_calendars(data, registry, origin)
-    except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
-        raise NotICalendarError(_first_line(error)) from None
-    span = (window.start - MARGIN - SPAN_BEFORE, window.end + MARGIN + SPAN_AFTER)
-    narrow = (window.start - MARGIN, window.end + MARGIN)
-    raws: list[RawOccurrence] = []
-    warnings: list[str] = []
-    needs_span = narrowed = False
-    for calendar in calendars:
-        context = ExpansionContext(
-            span_start=span[0],
-            span_end=span[1],
-            window_start=narrow[0],
-            window_end=narrow[1],
-            floating_zone=floating_zone_of(calendar),
-            cap=window.cap,
-            origin=origin,
-        )
-        for uid, components in event_groups(calendar):
-            _repair(uid, components, context, zones)
-            needs_span = needs_span or is_series(components)
-            raws.extend(expand_group(uid, components, context))
-        warnings.extend(context.warnings)
-        narrowed = narrowed or context.narrowed
-    covered = (narrow if narrowed else span) if needs_span else None
-    return ParsedObject(tuple(raws), covered, tuple(warnings))
-
-
-def _repair(
-    uid: str, components: list[Component], context: ExpansionContext, zones: ZoneMap
-) -> None:
-    """Mend what can be mended in place, warning once per problem and event."""
-    unknown: set[str] = set()
-    dropped: set[str] = set()
-    for component in components:
-        for name in repair_misquoted_tzid(component):
-            context.warn(f"event {uid}: recovered a misquoted TZID in {name}")
-        repair_dates_with_tzid(component)
-        dropped.update(drop_broken_lists(component))
-        unknown |= relocalize(component, zones)
-    for name in sorted(dropped):
-        context.warn(f"event {uid}: ignored a {name} that cannot be parsed")
-    for tzid in sorted(unknown):
-        context.warn(f"event {uid}: unknown time zone {tzid!r}, read in your time zone")
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:200] if text else type(error).__name__

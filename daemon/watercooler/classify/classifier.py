@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from watercooler.calendar.events import PARTSTATS, EventInfo
-from watercooler.calendar.expansion import Occurrence, in_window
+from watercooler.calendar.records import PARTSTATS, EventInfo, Occurrence, in_window
 from watercooler.classify.words import WordMatcher
 from watercooler.settings import Settings
 from watercooler.timebox import at_local_time, overlap

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from watercooler.calendar.expansion import Occurrence
+from watercooler.calendar.records import Occurrence
 from watercooler.classify.classifier import Classifier, Lunch
 from watercooler.classify.words import WordMatcher
 from watercooler.rulebook.format import (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from watercooler.calendar.expansion import Occurrence
+from watercooler.calendar.records import Occurrence
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from watercooler.calendar.expansion import Occurrence
+from watercooler.calendar.records import Occurrence
 from watercooler.classify.classifier import (
     Classification,
     DayFacts,

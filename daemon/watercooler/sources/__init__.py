@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
 from watercooler.sources.base import CalendarObject, CalendarSource, Clock
-from watercooler.sources.feed import FeedCredentials, FeedSource, http_url
 from watercooler.sources.files import IcsFileSource, VdirSource
-from watercooler.store import Store
-from watercooler.urls import redact_url, require_safe_transport
+from watercooler.urls import http_url, redact_url, require_safe_transport
+
+if TYPE_CHECKING:
+    from watercooler.sources.feed import FeedCredentials
+    from watercooler.store import Store
 
 __all__ = ["CalendarObject", "CalendarSource", "open_source", "source_kind"]
 
@@ -48,6 +51,9 @@ def open_source(
     """
     kind = source_kind(settings)
     if kind == "feed":
+        # Imported here, like CalDAV below: file users need no HTTP stack at start-up.
+        from watercooler.sources.feed import FeedSource
+
         require_safe_transport(
             http_url(settings.url.strip()),
             settings.resolve_password(),
@@ -79,6 +85,8 @@ def _local_path(url: str) -> Path:
 
 
 def _feed_credentials(settings: SourceSettings) -> FeedCredentials | None:
+    from watercooler.sources.feed import FeedCredentials
+
     password = settings.resolve_password()
     if settings.username is None or password is None:
         return None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from watercooler.errors import SourceError
 from watercooler.sources.base import CalendarObject
-from watercooler.urls import redact_url, split_credentials
+from watercooler.urls import http_url, redact_url, split_credentials
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +122,6 @@ class FeedSource:
             self._meta_path.write_text(json.dumps(meta), encoding="utf-8")
         except OSError as error:
             log.warning("%s: cannot cache feed: %s", self.label, error.strerror)
-
-
-def http_url(url: str) -> str:
-    """Map ``webcal://`` and ``webcals://`` to the https URL they stand for."""
-    lowered = url.lower()
-    for scheme in ("webcals://", "webcal://"):
-        if lowered.startswith(scheme):
-            return "https://" + url[len(scheme) :]
-    return url
 
 
 def _require_icalendar(body: bytes, label: str, content_type: str) -> None:
