@@ -19,8 +19,9 @@ from faultserver import FaultServer
 from httpserver import FeedServer
 from receiver import Receiver
 
+pytest_plugins = ["system_packages"]
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "ics"
+CORPUS = REPO / "tests" / "corpus"
 
 
 @pytest.fixture(autouse=True)

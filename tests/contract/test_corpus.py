@@ -1,14 +1,21 @@
 """Every real-world file of the corpus through the installed ``watercooler check``.
 
-The corpus (``/work/shared/corpus/ics``, described in its README) holds byte-for-byte copies
-of what real clients and servers write. Every file must be read without a crash and give
-the JSON contract of DESIGN.md; the files whose content gives a known answer under the
-DESIGN.md rules are also checked for that answer.
+``tests/corpus/`` (described in its README) holds byte-for-byte copies of what real clients
+and servers write, limited to files under permissive licences. Every file must be read
+without a crash and give the JSON contract of DESIGN.md; the files whose content gives a
+known answer under the DESIGN.md rules are also checked for that answer.
+
+The full corpus, GPL-family files included, lives outside the repository. Set
+``WATERCOOLER_CORPUS`` to its folder to run the every-file tests over it too. A named test
+on a GPL-family file reads the real file from that folder (or from ``../shared/corpus/ics``
+beside the clone) when it is there, and otherwise a hand-written fixture in
+``tests/corpus/fixtures/`` with the same quirk.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import unicodedata
@@ -19,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import CORPUS, RunCli
+from conftest import CORPUS, REPO, RunCli
 
 LUNCH_OUTCOMES = {"off", "social", "alone", "skipped", "free"}
 SOCIAL_STATUSES = {"cancelled", "declined", "conflicted", "tentative", "unanswered", "accepted"}
@@ -27,13 +34,98 @@ DAYS_BACK = 3
 DAYS_AHEAD = 10
 BERLIN = "Europe/Berlin"
 
-CORPUS_FILES = sorted(CORPUS.glob("*.ics")) if CORPUS.is_dir() else []
+FULL_CORPUS_VARIABLE = "WATERCOOLER_CORPUS"
+# Read at import time: the autouse clean_environment fixture removes every WATERCOOLER_*
+# variable before a test runs.
+FULL_CORPUS_SETTING = os.environ.get(FULL_CORPUS_VARIABLE)
+FULL_CORPUS = (
+    Path(FULL_CORPUS_SETTING).resolve()
+    if FULL_CORPUS_SETTING
+    else REPO.parent / "shared" / "corpus" / "ics"
+)
+FIXTURES = CORPUS / "fixtures"
+
+# The GPL-family files the named tests use are kept out of the repository; each has a
+# hand-written fixture with the quirk the test checks (tests/corpus/README.md).
+STAND_INS = {
+    "recurring-ical-events__thunderbird_one_occurrence_cancelled": (
+        "daily_series_one_override_cancelled"
+    ),
+    "recurring-ical-events__dtend_before_dtstart": "event_ends_before_it_starts",
+    "recurring-ical-events__davx5_exdates_in_utc_across_dst": (
+        "weekly_series_utc_exdates_across_dst"
+    ),
+    "nylas__google_method_cancel": "method_cancel_cancelled_meeting",
+    "tine20-qcal__apple_ical1_coffee_date_start_datetime_end": (
+        "date_start_with_tzid_datetime_end"
+    ),
+    "radicale__thunderbird_stored_exchange_teams_series": (
+        "windows_zone_series_floating_exdate_moved_override"
+    ),
+}
+
+
+def ics_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.ics")) if folder.is_dir() else []
+
+
+def full_corpus_problem() -> str | None:
+    """Why the folder WATERCOOLER_CORPUS names cannot be used, or None (also when unset)."""
+    if FULL_CORPUS_SETTING is None:
+        return None
+    if not FULL_CORPUS_SETTING:
+        return f"{FULL_CORPUS_VARIABLE} is set but empty; unset it or name the corpus folder"
+    if not FULL_CORPUS.is_dir():
+        return f"{FULL_CORPUS_VARIABLE}={FULL_CORPUS_SETTING!r}: no such folder"
+    if not ics_files(FULL_CORPUS):
+        return f"{FULL_CORPUS_VARIABLE}={FULL_CORPUS_SETTING!r}: the folder holds no .ics file"
+    return None
+
+
+FULL_CORPUS_PROBLEM = full_corpus_problem()
+
+
+def every_corpus_file() -> list[Path]:
+    """The copies in tests/corpus plus the WATERCOOLER_CORPUS files, one per file name."""
+    by_name = {path.name: path for path in ics_files(CORPUS)}
+    if FULL_CORPUS_SETTING:
+        for path in ics_files(FULL_CORPUS):
+            by_name.setdefault(path.name, path)
+    return [by_name[name] for name in sorted(by_name)]
+
+
+CORPUS_FILES = every_corpus_file()
+
+
+def corpus_params() -> list[Any]:
+    """One parameter per file; a None parameter reports a missing or unusable folder."""
+    params: list[Any] = [pytest.param(path, id=path.stem) for path in CORPUS_FILES]
+    if FULL_CORPUS_PROBLEM is not None:
+        params.append(pytest.param(None, id=FULL_CORPUS_VARIABLE))
+    return params or [pytest.param(None, id="no-corpus-files")]
+
+
+def parametrized_file(path: Path | None) -> Path:
+    assert path is not None, (
+        FULL_CORPUS_PROBLEM or f"the corpus folder {CORPUS} is missing or holds no .ics files"
+    )
+    assert path.is_file(), f"no corpus file at {path}"
+    return path
 
 
 def corpus_file(name: str) -> Path:
-    path = CORPUS / f"{name}.ics"
-    assert path.is_file(), f"corpus file {path} is missing"
-    return path
+    """The named file: its copy in tests/corpus, or for a GPL-family file the real file
+    in the full corpus when it is there, otherwise the fixture that stands in for it."""
+    copy = CORPUS / f"{name}.ics"
+    if copy.is_file():
+        return copy
+    assert name in STAND_INS, f"{name}.ics is not in {CORPUS} and no fixture stands in for it"
+    real = FULL_CORPUS / f"{name}.ics"
+    if real.is_file():
+        return real
+    fixture = FIXTURES / f"{STAND_INS[name]}.ics"
+    assert fixture.is_file(), f"fixture {fixture} is missing"
+    return fixture
 
 
 def first_event_date(path: Path) -> date:
@@ -173,18 +265,18 @@ def lunches(document: dict[str, Any]) -> dict[str, str]:
 
 def test_the_corpus_folder_holds_the_real_world_files() -> None:
     assert CORPUS.is_dir(), f"the corpus folder {CORPUS} is missing"
-    assert CORPUS_FILES, f"the corpus folder {CORPUS} holds no .ics files"
+    assert ics_files(CORPUS), f"the corpus folder {CORPUS} holds no .ics files"
 
 
-@pytest.mark.parametrize(
-    "path",
-    CORPUS_FILES or [CORPUS / "(the corpus folder is missing or empty)"],
-    ids=lambda path: path.stem,
-)
+def test_the_folder_named_by_watercooler_corpus_holds_ics_files_when_it_is_set() -> None:
+    assert FULL_CORPUS_PROBLEM is None, FULL_CORPUS_PROBLEM
+
+
+@pytest.mark.parametrize("path", corpus_params())
 def test_check_reads_every_corpus_file_and_prints_the_json_contract(
-    run_cli: RunCli, tmp_path: Path, path: Path
+    run_cli: RunCli, tmp_path: Path, path: Path | None
 ) -> None:
-    assert path.is_file(), f"no corpus file at {path}"
+    path = parametrized_file(path)
     today = first_event_date(path)
     config = write_config(tmp_path)
     result = run_check(run_cli, config, path, f"{today.isoformat()}T12:00:00")
@@ -194,15 +286,11 @@ def test_check_reads_every_corpus_file_and_prints_the_json_contract(
     assert_contract(document, BERLIN, today, DAYS_BACK, DAYS_AHEAD)
 
 
-@pytest.mark.parametrize(
-    "path",
-    CORPUS_FILES or [CORPUS / "(the corpus folder is missing or empty)"],
-    ids=lambda path: path.stem,
-)
+@pytest.mark.parametrize("path", corpus_params())
 def test_check_prints_every_corpus_file_as_text_without_control_characters(
-    run_cli: RunCli, tmp_path: Path, path: Path
+    run_cli: RunCli, tmp_path: Path, path: Path | None
 ) -> None:
-    assert path.is_file(), f"no corpus file at {path}"
+    path = parametrized_file(path)
     today = first_event_date(path)
     config = write_config(tmp_path)
     result = run_check(run_cli, config, path, f"{today.isoformat()}T12:00:00", output="text")

@@ -182,6 +182,8 @@ class _Tick:
             result = self.notifier.send(service, title, body)
             if result.ok:
                 self.ledger.delivered(message, service.ident, self.now)
+            elif service.best_effort:
+                log.warning("%s: %s (the nudge is in the log)", service.label, result.error)
             else:
                 errors.append(f"{service.label}: {result.error}")
         if not errors:

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from watercooler.delivery.desktop import LABEL as DESKTOP_LABEL
+from watercooler.delivery.desktop import Desktop
 from watercooler.errors import ConfigError
 from watercooler.redaction import Redactor, url_secrets
 from watercooler.settings import NotifySettings
@@ -34,7 +36,7 @@ nudge_log = logging.getLogger("watercooler.nudge")
 
 LOG_SERVICE = "log"
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
-DESKTOP_URL = "dbus://"
+DESKTOP_SERVICE = "desktop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,9 @@ class Service:
     """What people read: the service name and its masked URL."""
     tags: frozenset[str] = frozenset()
     plugin: Any = field(default=None, compare=False, repr=False)
+    best_effort: bool = False
+    """A failure here is only a warning: the desktop, when the log already has the nudge
+    (a headless session often has a bus but no notification server)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,11 @@ class Notifier:
         if service.ident == LOG_SERVICE:
             nudge_log.warning("nudge: %s — %s", one_line(title), one_line(body))
             return Result(service, ok=True)
+        if isinstance(service.plugin, Desktop):
+            failure = service.plugin.send(title, body)
+            if failure is None:
+                return Result(service, ok=True)
+            return Result(service, ok=False, error=printable(self.redactor.scrub(failure), 300))
         with _apprise_errors() as errors:
             try:
                 ok = bool(service.plugin.notify(body=body, title=title))
@@ -131,11 +141,12 @@ def build_notifier(
         raise ConfigError("\n".join(redactor.scrub(problem) for problem in problems))
     fallback = [Service(LOG_SERVICE, "the log")]
     want_desktop = settings.desktop if desktop is None else desktop
-    if not services and want_desktop and os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        with _apprise_errors():
-            plugin = apprise.Apprise.instantiate(DESKTOP_URL)
-        if plugin is not None:
-            fallback.append(_service(plugin, DESKTOP_URL, frozenset(), settings.timeout, redactor))
+    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "").strip()
+    if not services and want_desktop and bus:
+        desktop_plugin = Desktop(bus, settings.timeout)
+        fallback.append(
+            Service(DESKTOP_SERVICE, DESKTOP_LABEL, plugin=desktop_plugin, best_effort=True)
+        )
     return Notifier(services, fallback, redactor)
 
 
