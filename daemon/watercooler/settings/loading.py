@@ -8,27 +8,20 @@ file (or environment variable) and the key path.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 from watercooler.errors import ConfigError, problem, validation_message
-from watercooler.settings.model import (
-    ENV_PREFIX,
-    Settings,
-    ValuesOnly,
-    default_config_path,
-)
+from watercooler.settings.model import ENV_PREFIX, Settings, default_config_path, env_name
 
 
 def settings_from(values: dict[str, Any]) -> Settings:
     """Return settings built from ``values`` only; raise ConfigError if they are invalid."""
     try:
-        return ValuesOnly(**values)
+        return Settings(**values)
     except ValidationError as error:
         raise ConfigError(_describe(error, Path("(settings)"))) from None
 
@@ -43,11 +36,9 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     data = _read_toml(config_path, required=required or path is not None)
     _reject_unknown_variables()
     try:
-        settings = Settings(**data)
+        settings = _validated(data)
     except ValidationError as error:
         raise ConfigError(_describe(error, config_path)) from None
-    except SettingsError as error:
-        raise ConfigError(_describe_env_parse_error(error)) from None
     for source in settings.sources:
         source._base_dir = config_path.expanduser().parent
     settings.notify._base_dir = config_path.expanduser().parent
@@ -71,14 +62,13 @@ def _reject_unknown_variables() -> None:
         )
 
 
-def _describe_env_parse_error(error: SettingsError) -> str:
-    """pydantic-settings names the field whose variable is not JSON, never the value."""
-    found = re.search(r'field "([^"]+)"', str(error))
-    field = found.group(1) if found else "?"
-    return (
-        f"{_env_name((field,)) or ENV_PREFIX + field.upper()}: at '{field}': not valid JSON "
-        "(lists and tables are given as JSON, e.g. WATERCOOLER_ME='[\"ana@example.com\"]')"
-    )
+def _validated(data: dict[str, Any]) -> Settings:
+    """The file's values, overridden by the environment's when it sets any."""
+    if not any(name.upper().startswith(ENV_PREFIX) for name in os.environ):
+        return Settings(**data)
+    from watercooler.settings.environment import with_environment
+
+    return with_environment(data)
 
 
 def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
@@ -102,20 +92,9 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
 def _describe(error: ValidationError, path: Path) -> str:
     """Return every validation error on its own line, naming where the value came from."""
     lines = [
-        problem(_env_name(detail["loc"]) or str(path), detail["loc"], validation_message(detail))
+        problem(env_name(detail["loc"]) or str(path), detail["loc"], validation_message(detail))
         for detail in error.errors(include_url=False)
     ]
     count = len(lines)
     header = f"invalid configuration ({count} error{'s' if count != 1 else ''}):"
     return header + "\n  " + "\n  ".join(lines) if count > 1 else f"{lines[0]}"
-
-
-def _env_name(loc: tuple[int | str, ...]) -> str:
-    """Return the variable that set the value at ``loc`` (it beats the file), or ""."""
-    present = {name.upper(): name for name in os.environ}
-    keys = [str(part).upper() for part in loc]
-    for length in range(len(keys), 0, -1):
-        name = ENV_PREFIX + "__".join(keys[:length])
-        if name in present:
-            return f"environment {present[name]}"
-    return ""

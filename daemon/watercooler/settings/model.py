@@ -12,11 +12,9 @@ import os
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
-from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from watercooler.errors import ConfigError
 from watercooler.redaction import Redactor
@@ -34,17 +32,15 @@ from watercooler.urls import normalize_address, split_credentials, split_tags
 ENV_PREFIX = "WATERCOOLER_"
 
 
-class Settings(BaseSettings):
-    """Everything watercooler can be told, from the TOML file and ``WATERCOOLER_*``."""
+class Settings(BaseModel):
+    """Everything watercooler can be told, from the TOML file and ``WATERCOOLER_*``.
 
-    read_environment: ClassVar[bool] = True
+    A plain model: the environment is read by a subclass in
+    :mod:`~watercooler.settings.environment`, imported only when a ``WATERCOOLER_*``
+    variable is set (pydantic-settings costs a fifth of a second of start-up).
+    """
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter="__",
-        extra="forbid",
-        validate_default=True,
-    )
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
     timezone: str | None = Field(
         default=None,
@@ -95,24 +91,6 @@ class Settings(BaseSettings):
     def _normalize_me(cls, value: list[str]) -> list[str]:
         return [normalize_address(address) for address in value if address.strip()]
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Let the environment override the file, which arrives as init arguments.
-
-        Settings built by :func:`settings_from` ignore the environment, so the demo and
-        tests give the same result anywhere.
-        """
-        if not cls.read_environment:
-            return (init_settings,)
-        return (env_settings, init_settings)
-
     @cached_property
     def zone(self) -> ZoneInfo:
         """The user's zone: the configured one, else the system's, else UTC."""
@@ -156,12 +134,6 @@ class Settings(BaseSettings):
         return redactor
 
 
-class ValuesOnly(Settings):
-    """Settings from given values alone: no file, no environment."""
-
-    read_environment: ClassVar[bool] = False
-
-
 def system_zone() -> ZoneInfo:
     """Return the system's zone (``$TZ`` or /etc/localtime) via tzlocal, UTC if unknown."""
     import tzlocal
@@ -176,3 +148,14 @@ def default_config_path() -> Path:
     """Return ``$XDG_CONFIG_HOME/watercooler/config.toml``."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "watercooler" / "config.toml"
+
+
+def env_name(loc: tuple[int | str, ...]) -> str:
+    """Return the variable that set the value at ``loc`` (it beats the file), or ""."""
+    present = {name.upper(): name for name in os.environ}
+    keys = [str(part).upper() for part in loc]
+    for length in range(len(keys), 0, -1):
+        name = ENV_PREFIX + "__".join(keys[:length])
+        if name in present:
+            return f"environment {present[name]}"
+    return ""
