@@ -95,12 +95,14 @@ def check(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=config.zone)
     result = run_check(config, [IcsFileSource(path)], moment, days_back, days_ahead)
-    return json.loads(json.dumps(to_document(result)))
+    document: dict[str, Any] = json.loads(json.dumps(to_document(result)))
+    return document
 
 
 def lunch_of(document: dict[str, Any], day: str) -> str:
     """The lunch outcome of one date in a check document."""
-    return next(entry["lunch"] for entry in document["days"] if entry["date"] == day)
+    lunch: str = next(entry["lunch"] for entry in document["days"] if entry["date"] == day)
+    return lunch
 
 
 def statuses(document: dict[str, Any]) -> dict[str, str]:
@@ -152,3 +154,13 @@ W_EUROPE_VTIMEZONE = "\r\n".join(
     ]
 )
 """Europe/Berlin as Outlook writes it: a Windows zone name, rules from 1601."""
+
+
+def timeout_bound(timeout: float, baseline: float) -> float:
+    """The seconds a call given up on after ``timeout`` may take in all.
+
+    ``baseline`` is how long the same call took against a healthy server, measured in the
+    same test: the slack is three times that (at least a second), so a loaded machine,
+    where everything is slower, gets a proportionally larger bound.
+    """
+    return timeout + max(1.0, 3 * baseline)

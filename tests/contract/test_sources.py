@@ -247,8 +247,8 @@ class Backend:
     """A source of one kind and a way to change what it holds."""
 
     source: CalendarSource
-    write: Callable[[bytes], None]
-    touch_same_size: Callable[[bytes], None]
+    write: Callable[[bytes], object]
+    touch_same_size: Callable[[bytes], object]
 
 
 def one_event(summary: str) -> bytes:

@@ -35,12 +35,12 @@ def credentials(server: DavServer) -> dict[str, str]:
 
 
 def source_for(server: DavServer, store: Store, url: str, **extra: object) -> CalDAVSource:
-    settings = SourceSettings(url=url, **{**credentials(server), **extra})  # type: ignore[arg-type]
+    settings = SourceSettings(url=url, **{**credentials(server), **extra})
     return CalDAVSource(settings, store, clock, random.Random(7))
 
 
 def summaries(source: CalDAVSource) -> list[str]:
-    found = []
+    found: list[str] = []
     for item in source.objects():
         text = item.data.decode()
         found.extend(line[8:] for line in text.splitlines() if line.startswith("SUMMARY:"))
@@ -292,7 +292,7 @@ def test_without_sync_tokens_an_unchanged_ctag_costs_one_propfind(
 def test_the_state_database_is_readable_by_the_user_alone(tmp_path: Path) -> None:
     state = tmp_path / "state" / "watercooler.sqlite"
     store = Store(state)
-    store.put_digests({b"k": b"v"})
+    store.put_parsed({b"k": b"v"})
     assert state.stat().st_mode & 0o777 == 0o600
     assert state.parent.stat().st_mode & 0o777 == 0o700
     store.close()

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from delivery_helpers import only_rules, social_rule
-from helpers import ME, calendar, event
+from helpers import ME, calendar, event, timeout_bound
 from receiver import Receiver
 from watercooler.delivery.deliver import Report
-from watercooler.delivery.ledger import PAUSE, SNOOZE, Ledger
+from watercooler.delivery.ledger import PAUSE, SNOOZE, Ledger, State
 from watercooler.delivery.notifier import build_notifier
 from watercooler.delivery.tick import send_due
 from watercooler.rulebook.format import Rule
@@ -97,7 +97,7 @@ class World:
         return found[0].state, found[0].reason
 
 
-_ALL = ("pending", "sent", "failed", "expired", "dropped")
+_ALL: tuple[State, ...] = ("pending", "sent", "failed", "expired", "dropped")
 
 
 def actions(report: Report) -> Counter[str]:
@@ -226,16 +226,37 @@ def test_retries_back_off_exponentially_until_the_nudge_expires(
 def test_a_receiver_slower_than_the_timeout_is_a_failure_retried_later(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    world = World(tmp_path, [receiver.url()], social_rule(expires="3h"), timeout=0.5)
-    world.events(declined("Coffee with Sam", "20260304T150000", "20260304T153000"))
-    receiver.delay = 3.0
+    timeout = 0.5
+    coffee = declined("Coffee with Sam", "20260304T150000", "20260304T153000")
+    # The same first tick against a healthy receiver: the slack the timeout's bound allows.
+    healthy = Receiver().start()
+    try:
+        (tmp_path / "healthy").mkdir()
+        control = World(
+            tmp_path / "healthy", [healthy.url()], social_rule(expires="3h"), timeout=timeout
+        )
+        control.events(coffee)
+        started = time.monotonic()
+        assert actions(control.tick(at("2026-03-04 14:46"))) == Counter({"sent": 1})
+        baseline = time.monotonic() - started
+    finally:
+        healthy.stop()
+    bound = timeout_bound(timeout, baseline)
+
+    world = World(tmp_path, [receiver.url()], social_rule(expires="3h"), timeout=timeout)
+    world.events(coffee)
+    receiver.delay = bound + 2.0  # a tick that waited for the answer would overrun the bound
     started = time.monotonic()
     report = world.tick(at("2026-03-04 14:46"))
     elapsed = time.monotonic() - started
     assert actions(report) == Counter({"failed": 1})
-    assert elapsed < 2.5, f"the tick waited {elapsed:.1f} s for a 0.5 s timeout"
+    assert elapsed < bound, (
+        f"the tick waited {elapsed:.1f} s for a {timeout} s timeout "
+        f"(a healthy tick took {baseline:.2f} s)"
+    )
+    slow = receiver.delay
     receiver.delay = 0.0
-    time.sleep(3.0)  # let the slow request finish on the receiver's side
+    time.sleep(slow)  # let the slow request finish on the receiver's side
     slow_copies = len(receiver.messages)  # it may have arrived after we gave up
     assert actions(world.tick(at("2026-03-04 14:50"))) == Counter({"sent": 1})
     assert len(receiver.messages) == slow_copies + 1

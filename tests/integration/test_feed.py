@@ -12,12 +12,11 @@ from typing import Any, Literal
 import pytest
 
 from conftest import RunCli
-from helpers import calendar, event
+from helpers import calendar, event, timeout_bound
 from httpserver import FeedServer, Route
 from watercooler.settings import SourceSettings
 from watercooler.sources import source_kind
-from watercooler.sources.feed import http_url
-from watercooler.urls import redact_url
+from watercooler.urls import http_url, redact_url
 
 NOW = "2026-03-12T09:00:00+01:00"
 TOKEN = "tok3n-abcdef0123456789"
@@ -208,19 +207,34 @@ def test_an_empty_answer_is_an_error_not_an_empty_calendar(
     assert_one_line_error(result, "not an iCalendar feed")
 
 
-def test_a_server_that_does_not_answer_within_the_timeout_exits_2_quickly(
+def test_a_server_that_does_not_answer_within_the_timeout_exits_2_after_the_timeout(
     run_cli: RunCli, tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    feed_server.routes["/slow.ics"] = Route(body=feed_body("Coffee"), delay=5)
-    config = tmp_path / "slow.toml"
-    config.write_text(
-        f'[[sources]]\nurl = "{feed_server.url("/slow.ics")}"\ntimeout = 1\n', encoding="utf-8"
-    )
+    timeout = 1
+
+    def config_for(name: str) -> Path:
+        config = tmp_path / f"{name}.toml"
+        url = feed_server.url(f"/{name}.ics")
+        config.write_text(f'[[sources]]\nurl = "{url}"\ntimeout = {timeout}\n', encoding="utf-8")
+        return config
+
+    # The same check against a feed that answers at once: the slack the timeout's bound allows.
+    feed_server.routes["/fast.ics"] = Route(body=feed_body("Coffee"), headers=ICS_HEADERS)
     started = time.monotonic()
-    result = check(run_cli, config)
+    healthy = check(run_cli, config_for("fast"))
+    baseline = time.monotonic() - started
+    assert healthy.returncode == 0, healthy.stderr
+    bound = timeout_bound(timeout, baseline)
+
+    # Slower than the bound, so a check that waited for the answer would overrun it.
+    feed_server.routes["/slow.ics"] = Route(body=feed_body("Coffee"), delay=bound + 2)
+    started = time.monotonic()
+    result = check(run_cli, config_for("slow"))
     elapsed = time.monotonic() - started
-    assert_one_line_error(result, feed_server.url("/slow.ics"))
-    assert elapsed < 4, f"took {elapsed:.1f} s with a 1 s timeout"
+    assert_one_line_error(result, feed_server.url("/slow.ics"), f"no answer within {timeout} s")
+    assert elapsed < bound, (
+        f"took {elapsed:.1f} s with a {timeout} s timeout (a healthy check took {baseline:.2f} s)"
+    )
 
 
 def test_a_feed_nobody_listens_for_exits_2_with_one_line(run_cli: RunCli, config: Path) -> None:

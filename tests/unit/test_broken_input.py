@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
-import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,6 @@ import pytest
 
 from conftest import RunCli
 from helpers import calendar, check, event, lunch_of, settings, statuses
-
-STALL_LIMIT = 5.0
-"""Seconds a run may take: a guard against stalls, not a benchmark."""
 
 GOOD_LUNCH = "good-lunch@t"
 
@@ -80,14 +76,13 @@ def cli_check(
     days_ahead: int = 1,
     output: str = "json",
     config_text: str = "",
-) -> tuple[subprocess.CompletedProcess[str], float]:
-    """Run the installed check on raw calendar bytes; return the process and its seconds."""
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed check on raw calendar bytes; a stall fails the test, not the suite."""
     source = tmp_path / "calendar.ics"
     source.write_bytes(data)
     config = write_config(tmp_path, config_text)
-    began = time.perf_counter()
     try:
-        result = run_cli(
+        return run_cli(
             "check",
             "--config",
             str(config),
@@ -105,7 +100,6 @@ def cli_check(
         )
     except subprocess.TimeoutExpired:
         pytest.fail("check stalled: no answer within 20 s")
-    return result, time.perf_counter() - began
 
 
 def document_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -246,40 +240,41 @@ SIXTY = ",".join(str(minute) for minute in range(60))
         ),
     ],
 )
-def test_a_dense_series_finishes_fast_with_bounded_occurrences_and_a_warning(
+def test_a_dense_series_ends_with_bounded_occurrences_and_a_warning(
     run_cli: RunCli, tmp_path: Path, start: str, rule: str
 ) -> None:
-    result, seconds = cli_check(
+    result = cli_check(
         run_cli,
         tmp_path,
         dense_calendar("dense@t", start, rule),
         config_text="max_occurrences = 50\n",
     )
-    assert seconds < STALL_LIMIT, f"took {seconds:.1f} s"
     document = document_of(result)
     assert GOOD_LUNCH in uids(document)
     assert uids(document).count("dense@t") <= 50
     warnings = [line for line in result.stderr.splitlines() if "dense@t" in line]
     assert len(warnings) == 1, result.stderr
     assert warnings[0].startswith("watercooler: warning: ")
+    assert "recurs more than 50 times" in warnings[0]
 
 
-def test_a_rule_with_interval_zero_finishes_fast_with_a_warning(
+def test_a_rule_with_interval_zero_is_skipped_with_a_warning(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     # INTERVAL must be a positive integer (RFC 5545); 0 makes dateutil repeat one instant.
     data = dense_calendar(
         "zero@t", "DTSTART;TZID=Europe/Berlin:20260310T150000", "FREQ=DAILY;INTERVAL=0"
     )
-    result, seconds = cli_check(run_cli, tmp_path, data)
-    assert seconds < STALL_LIMIT, f"took {seconds:.1f} s"
+    result = cli_check(run_cli, tmp_path, data)
     document = document_of(result)
     assert GOOD_LUNCH in uids(document)
     assert uids(document).count("zero@t") <= 1
-    assert [line for line in result.stderr.splitlines() if "zero@t" in line], result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "zero@t" in line]
+    assert len(warnings) == 1, result.stderr
+    assert "INTERVAL=0" in warnings[0]
 
 
-def test_rules_that_can_never_produce_an_occurrence_finish_fast(
+def test_rules_that_can_never_produce_an_occurrence_end_with_none(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     # There is no 30 February: the expander must not walk every day up to the year 9999.
@@ -304,8 +299,7 @@ def test_rules_that_can_never_produce_an_occurrence_finish_fast(
             "RRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30",
         ),
     ).encode()
-    result, seconds = cli_check(run_cli, tmp_path, data)
-    assert seconds < STALL_LIMIT, f"took {seconds:.1f} s"
+    result = cli_check(run_cli, tmp_path, data)
     assert uids(document_of(result)) == [GOOD_LUNCH]
 
 
@@ -395,7 +389,7 @@ def hostile_calendar() -> bytes:
 
 
 def test_hostile_text_is_read_and_kept_literally_in_json(run_cli: RunCli, tmp_path: Path) -> None:
-    result, _ = cli_check(run_cli, tmp_path, hostile_calendar())
+    result = cli_check(run_cli, tmp_path, hostile_calendar())
     document = document_of(result)
     found = {item["uid"]: item["summary"] for item in document["social"]}
     assert set(found) == {"escapes@t", "big@t", "format@t"}
@@ -409,7 +403,7 @@ def test_hostile_text_is_read_and_kept_literally_in_json(run_cli: RunCli, tmp_pa
 def test_hostile_text_never_reaches_the_terminal_raw_in_text_output(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
-    result, _ = cli_check(run_cli, tmp_path, hostile_calendar(), output="text")
+    result = cli_check(run_cli, tmp_path, hostile_calendar(), output="text")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "with Bob" in result.stdout
@@ -421,7 +415,7 @@ def test_hostile_text_never_reaches_the_terminal_raw_in_text_output(
 def test_format_strings_in_a_uid_appear_literally_in_the_warning(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
-    result, _ = cli_check(run_cli, tmp_path, hostile_calendar())
+    result = cli_check(run_cli, tmp_path, hostile_calendar())
     assert result.returncode == 0, result.stderr
     assert f"broken {FORMAT_STRINGS}@t" in result.stderr
 
@@ -430,7 +424,7 @@ def test_hostile_text_never_reaches_the_terminal_raw_in_warnings(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     # stderr is a terminal (or the journal) too: a UID must not move the cursor there.
-    result, _ = cli_check(run_cli, tmp_path, hostile_calendar(), output="text")
+    result = cli_check(run_cli, tmp_path, hostile_calendar(), output="text")
     assert result.returncode == 0, result.stderr
     assert "broken" in result.stderr
     assert control_characters(result.stderr) == []
@@ -445,7 +439,7 @@ def test_a_uid_with_an_escaped_line_break_cannot_forge_a_line_in_the_warnings(
         "DTSTART;TZID=Europe/Berlin:20260310T170000",
         "DTEND;TZID=Europe/Berlin:20260310T160000",
     )
-    result, _ = cli_check(run_cli, tmp_path, calendar(good_lunch(), forged).encode())
+    result = cli_check(run_cli, tmp_path, calendar(good_lunch(), forged).encode())
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -468,7 +462,7 @@ def test_a_latin_1_file_is_read(run_cli: RunCli, tmp_path: Path) -> None:
             "Mittagessen à deux – lunch with Zoë", "20260310T120000", "20260310T130000", uid="l2@t"
         ),
     )
-    result, _ = cli_check(run_cli, tmp_path, text.encode("latin-1", "replace"))
+    result = cli_check(run_cli, tmp_path, text.encode("latin-1", "replace"))
     document = document_of(result)
     found = {item["uid"]: item for item in document["social"]}
     assert set(found) == {"latin@t", "l2@t"}
@@ -484,7 +478,7 @@ def test_a_latin_1_file_is_read(run_cli: RunCli, tmp_path: Path) -> None:
 def test_an_empty_file_is_an_error_with_one_line_not_an_empty_calendar(
     run_cli: RunCli, tmp_path: Path, data: bytes
 ) -> None:
-    result, _ = cli_check(run_cli, tmp_path, data)
+    result = cli_check(run_cli, tmp_path, data)
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -496,7 +490,7 @@ def test_an_empty_file_is_an_error_with_one_line_not_an_empty_calendar(
 def test_a_calendar_without_components_is_an_empty_calendar(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
-    result, _ = cli_check(run_cli, tmp_path, calendar().encode())
+    result = cli_check(run_cli, tmp_path, calendar().encode())
     document = document_of(result)
     assert document["social"] == []
     assert [day["lunch"] for day in document["days"]] == ["free", "free"]
@@ -525,7 +519,7 @@ def test_vtodo_and_vjournal_are_ignored(run_cli: RunCli, tmp_path: Path) -> None
             "END:VJOURNAL",
         ]
     )
-    result, _ = cli_check(run_cli, tmp_path, calendar(todo, journal).encode())
+    result = cli_check(run_cli, tmp_path, calendar(todo, journal).encode())
     document = document_of(result)
     assert document["social"] == []
     assert [day["lunch"] for day in document["days"]] == ["free", "free"]
@@ -547,7 +541,7 @@ def test_a_vtodo_sharing_a_uid_with_a_vevent_leaves_the_vevent_alone(
         ]
     )
     ics = calendar(event("Coffee", "20260310T150000", "20260310T153000", uid="shared@t"), todo)
-    result, _ = cli_check(run_cli, tmp_path, ics.encode())
+    result = cli_check(run_cli, tmp_path, ics.encode())
     document = document_of(result)
     assert [(item["uid"], item["start"]) for item in document["social"]] == [
         ("shared@t", "2026-03-10T15:00:00+01:00")
@@ -566,7 +560,7 @@ def test_concatenated_vcalendars_in_one_file_are_all_read_each_with_its_own_head
         event("Coffee here", "20260310T090000", "20260310T093000", uid="here@t", tz=None),
         good_lunch(),
     )
-    result, _ = cli_check(run_cli, tmp_path, (first + second).encode())
+    result = cli_check(run_cli, tmp_path, (first + second).encode())
     document = document_of(result)
     assert [(item["uid"], item["start"]) for item in document["social"]] == [
         ("here@t", "2026-03-10T09:00:00+01:00"),

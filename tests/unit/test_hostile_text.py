@@ -10,6 +10,7 @@ an attendee whose address is hostile too.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -262,6 +263,128 @@ def test_every_placeholder_of_every_trigger_kind_gets_a_clean_value_of_at_most_1
         for value in values:
             assert len(value) <= LIMIT, value[:200]
             assert_clean(value)
+
+
+# -- every placeholder of every trigger kind has a value where it must ------------------------
+
+MUST_HAVE_VALUES = {
+    "lunch": "{kind: lunch, outcomes: [free]}",
+    "social": "{kind: social, statuses: [declined]}",
+    "words": "{kind: words, words: [release]}",
+    "weekly": "{kind: weekly, day: fri}",
+}
+"""Triggers that fire in the calm week where every placeholder of their kind must have a
+value: a free lunch has a gap (so ``gap``, ``gap_start``, ``gap_end``), the declined
+Drinks and the Release are events with times and people, Friday ends a week of lunches."""
+HH_MM = r"\d\d:\d\d"
+SPAN = rf"{HH_MM}–{HH_MM}"
+WEEKDAY = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+NUMBERS = ("count", "window", "social_lunches", "lunch_goal", "people_met", "people_goal",
+           "alone_lunches", "skipped_lunches", "free_lunches", "missed")  # fmt: skip
+PLAUSIBLE: dict[tuple[str, str], str] = {
+    **{(kind, name): r"\d+" for kind in PLACEHOLDERS for name in NUMBERS},
+    **{(kind, "date"): r"2026-03-\d\d" for kind in PLACEHOLDERS},
+    **{(kind, "day"): WEEKDAY for kind in PLACEHOLDERS},
+    **{(kind, name): HH_MM for kind in ("social", "words") for name in ("start", "end")},
+    **{(kind, "time"): SPAN for kind in ("social", "words")},
+    ("lunch", "gap"): SPAN,
+    ("lunch", "gap_start"): HH_MM,
+    ("lunch", "gap_end"): HH_MM,
+    ("lunch", "outcome"): "free",
+    ("lunch", "free_gaps"): rf"{SPAN}(, {SPAN})*",
+    ("social", "status"): "declined",
+    ("weekly", "free_gaps"): rf"\w{{3}} {SPAN}(, \w{{3}} {SPAN})*",
+}
+"""What some values must look like in full, beyond not being empty."""
+
+
+def value_rule_id(kind: str, name: str) -> str:
+    return f"value-{kind}-{name.replace('_', '-')}"
+
+
+@pytest.fixture(scope="module")
+def placeholder_values(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, dict[str, dict[str, str]]]:
+    """kind → nudge subject → placeholder → value, from the calm week.
+
+    Each placeholder has a rule of its own, titled ``{name}`` with the body ``[{name}]``,
+    so a value that comes out empty is seen as empty, not hidden among the others.
+    """
+    text = "rules:\n"
+    for kind, trigger in MUST_HAVE_VALUES.items():
+        for name in sorted(PLACEHOLDERS[kind]):
+            text += (
+                f"  - id: {value_rule_id(kind, name)}\n"
+                "    tip: 1\n"
+                f"    trigger: {trigger}\n"
+                '    due: {at: "12:00"}\n'
+                f"    message: {{title: '{{{name}}}', body: '[{{{name}}}]'}}\n"
+            )
+    loaded, errors = parse_rule_text(text, "values.yaml")
+    assert errors == []
+    result = check_week(
+        tmp_path_factory.mktemp("values"), "plain words", [rule.rule for rule in loaded]
+    )
+    names = {
+        value_rule_id(kind, name): (kind, name)
+        for kind in PLACEHOLDERS
+        for name in PLACEHOLDERS[kind]
+    }
+    values: dict[str, dict[str, dict[str, str]]] = {kind: {} for kind in PLACEHOLDERS}
+    for nudge in result.nudges:
+        kind, name = names[nudge["rule"]]
+        assert nudge["body"] == f"[{nudge['title']}]", nudge
+        subject = nudge["key"].removeprefix(f"{nudge['rule']}/")
+        values[kind].setdefault(subject, {})[name] = nudge["title"]
+    return values
+
+
+def placeholder_cases() -> list[Any]:
+    return [
+        pytest.param(
+            kind,
+            name,
+        )
+        for kind in sorted(PLACEHOLDERS)
+        for name in sorted(PLACEHOLDERS[kind])
+    ]
+
+
+@pytest.mark.parametrize(("kind", "name"), placeholder_cases())
+def test_every_placeholder_of_every_trigger_kind_has_a_value_where_it_must(
+    placeholder_values: dict[str, dict[str, dict[str, str]]], kind: str, name: str
+) -> None:
+    subjects = placeholder_values[kind]
+    assert subjects, f"no {kind} rule fired in the calm week"
+    for subject, values in subjects.items():
+        assert name in values, f"{value_rule_id(kind, name)} did not fire for {subject}"
+        value = values[name]
+        assert value.strip(), f"{{{name}}} is empty for {kind} {subject}"
+        pattern = PLAUSIBLE.get((kind, name))
+        if pattern is not None:
+            assert re.fullmatch(pattern, value), f"{{{name}}} = {value!r} for {kind} {subject}"
+        if name == "rule":
+            assert value == value_rule_id(kind, name)
+
+
+@pytest.mark.parametrize(("kind", "first", "last", "span"), [
+    ("lunch", "gap_start", "gap_end", "gap"),
+    ("social", "start", "end", "time"),
+    ("words", "start", "end", "time"),
+])  # fmt: skip
+def test_a_span_ends_after_it_starts_and_reads_as_its_start_and_end(
+    placeholder_values: dict[str, dict[str, dict[str, str]]],
+    kind: str,
+    first: str,
+    last: str,
+    span: str,
+) -> None:
+    subjects = placeholder_values[kind]
+    assert subjects, f"no {kind} rule fired in the calm week"
+    for subject, values in subjects.items():
+        assert values[first] < values[last], (subject, values[first], values[last])
+        assert values[span] == f"{values[first]}–{values[last]}", (subject, values[span])
 
 
 # -- what people read: the terminal, JSON and rules explain ------------------------------------

@@ -215,7 +215,7 @@ def _weekly_candidates(rule: Rule, trigger: WeeklyTrigger, facts: Facts) -> list
     for day in facts.days.days():
         if day.weekday() != weekday:
             continue
-        values = week_values(day, facts)
+        values = {**week_values(day, facts), "date": day.isoformat(), "day": f"{day:%A}"}
         due = _due(rule, day, facts.settings)
         fires, reason = True, "weekly"
         if _is_off(day, facts):
