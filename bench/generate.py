@@ -8,12 +8,21 @@ or a vdirsyncer vdir store them), each repeating a full VTIMEZONE block,
 attendee lists, long Teams/Zoom descriptions, and weekly series whose
 EXDATEs and RECURRENCE-ID overrides live in the master's file.
 
-The output is a pure function of ``(n, seed, start)``: the same arguments always
-write byte-identical files, so benchmark runs can be compared and cached.
+One shape of calendar would let an optimisation that only pays off for that
+shape pass for a general one, so ``--shape`` picks among a few (``SHAPES``):
+``default`` (10% weekly series of 6-40 or endless occurrences, few alarms),
+``alarms`` (VALARMs of the kinds real clients write on half the timed events,
+series of 8-52 occurrences) and ``mixed`` (more all-day events, long
+descriptions, alarms, more and longer series).
+
+The output is a pure function of ``(n, seed, start, shape)``: the same arguments
+always write byte-identical files, so benchmark runs can be compared and cached.
+``default`` writes exactly what the generator wrote before shapes existed.
 
 Usage::
 
     python bench/generate.py --events 5000 --out /tmp/watercooler-bench/cal --seed 1
+    python bench/generate.py --events 5000 --out /tmp/wc-alarms --shape alarms
 """
 
 from __future__ import annotations
@@ -29,8 +38,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-#: Bump when the output for a given (n, seed, start) changes, so caches keyed
-#: on it (``bench/run.py``) are invalidated.
+#: Bump when the output for a given (n, seed, start) changes for every shape
+#: (shared planning or rendering), so caches keyed on it (``bench/run.py``,
+#: ``bench/bench_caldav.py``) are invalidated. A change to one shape only bumps
+#: that shape's ``Shape.version`` instead; see ``cache_tag``.
 GENERATOR_VERSION = 2
 
 ZONE_NAME = "Europe/Berlin"
@@ -230,6 +241,17 @@ _SINGLE_KINDS = (
     ("personal", 6),
     ("interview", 3),
 )
+# The ``mixed`` shape: four times the all-day share (absences, conferences).
+_MIXED_SINGLE_KINDS = (
+    ("meeting", 40),
+    ("lunch", 9),
+    ("coffee", 6),
+    ("focus", 8),
+    ("allday", 20),
+    ("social", 5),
+    ("personal", 6),
+    ("interview", 3),
+)
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _SERIES_KINDS = (
     ("standup", 20),
@@ -239,6 +261,78 @@ _SERIES_KINDS = (
     ("coffee", 10),
     ("focus", 15),
 )
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The knobs a calendar shape sets; ``default``'s values are the original generator's.
+
+    ``version`` is bumped when this shape's output changes and no other's.
+    ``count_below``/``until_below`` split one uniform draw: below the first a
+    series ends by COUNT, below the second by UNTIL, above it never (so 1.0
+    means every series is finite). ``alarm_share`` is drawn for every event,
+    ``allday_alarms`` says whether all-day events may keep theirs;
+    ``varied_alarms`` writes the VALARM kinds of several clients instead of
+    Thunderbird's one; ``override_alarms`` copies the master's VALARMs into its
+    overrides, as clients do when an occurrence is edited.
+    """
+
+    name: str
+    version: int
+    series_share: float = SERIES_SHARE
+    single_kinds: tuple[tuple[str, int], ...] = _SINGLE_KINDS
+    occurrences: tuple[int, int] = (6, 40)
+    count_below: float = 1 / 3
+    until_below: float = 2 / 3
+    alarm_share: float = 0.3
+    allday_alarms: bool = True
+    varied_alarms: bool = False
+    override_alarms: bool = False
+    long_description_share: float = 0.0
+
+
+SHAPES: dict[str, Shape] = {
+    shape.name: shape
+    for shape in (
+        Shape("default", GENERATOR_VERSION),
+        Shape(
+            "alarms",
+            1,
+            occurrences=(8, 52),
+            count_below=0.5,
+            until_below=1.0,
+            alarm_share=0.5,
+            allday_alarms=False,
+            varied_alarms=True,
+            override_alarms=True,
+        ),
+        Shape(
+            "mixed",
+            1,
+            series_share=0.15,
+            single_kinds=_MIXED_SINGLE_KINDS,
+            occurrences=(8, 52),
+            count_below=0.5,
+            until_below=1.0,
+            alarm_share=0.4,
+            varied_alarms=True,
+            override_alarms=True,
+            long_description_share=0.2,
+        ),
+    )
+}
+
+
+def cache_tag(shape: str) -> str:
+    """Given a shape name, return the tag that keys cached output of that shape.
+
+    ``default`` keeps the tag it had before shapes existed (``v2``), so existing
+    caches and published figures stay comparable; other shapes add their name
+    and own version, so no two shapes, nor two versions of one, share a cache.
+    """
+    if shape == "default":
+        return f"v{GENERATOR_VERSION}"
+    return f"{shape}-v{GENERATOR_VERSION}.{SHAPES[shape].version}"
 
 
 @dataclass
@@ -271,7 +365,7 @@ class EventPlan:
     modified: datetime | None = None
     categories: str | None = None
     busystatus: str | None = None
-    alarm: bool = False
+    alarms: tuple[str, ...] = ()
     rrule: str | None = None
     exdates: list[str] = field(default_factory=list)
     recurrence_id: datetime | None = None
@@ -286,6 +380,9 @@ class GenerationSummary:
     overrides: int
     exdates: int
     bytes: int
+    shape: str = "default"
+    alarms: int = 0
+    all_day: int = 0
 
 
 # --------------------------------------------------------------------------
@@ -376,14 +473,7 @@ def _render_event(ev: EventPlan, dtstamp: datetime) -> list[str]:
     lines.append(f"TRANSP:{'TRANSPARENT' if ev.transparent else 'OPAQUE'}")
     if ev.busystatus:
         lines.append(f"X-MICROSOFT-CDO-BUSYSTATUS:{ev.busystatus}")
-    if ev.alarm:
-        lines += [
-            "BEGIN:VALARM",
-            "ACTION:DISPLAY",
-            "TRIGGER;VALUE=DURATION:-PT15M",
-            "DESCRIPTION:Default Mozilla Description",
-            "END:VALARM",
-        ]
+    lines += ev.alarms
     lines.append("END:VEVENT")
     return lines
 
@@ -514,17 +604,152 @@ def _description(rng: random.Random) -> str:
     )
 
 
-def _decorate(rng: random.Random, ev: EventPlan, rich: float = 0.35) -> EventPlan:
-    """Given a plan, add the bookkeeping real clients write: stamps, sequence, alarm."""
+_NOTE_WORDS = (
+    "Kunde",
+    "Rückmeldung",
+    "rollout",
+    "migration",
+    "budget",
+    "Q3",
+    "Übergabe",
+    "latency",
+    "on-call",
+    "Datenschutz",
+    "vendor",
+    "contract",
+    "dashboard",
+    "Priorität",
+    "backlog",
+    "deadline",
+    "review",
+    "staging",
+    "Kosten",
+    "café",
+)
+
+
+def _sentence(words: Sequence[str]) -> str:
+    """Join words into a sentence with its first letter upper-cased, the rest as written."""
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _long_description(rng: random.Random) -> str:
+    """Return 1.5-6 KB of meeting notes: what pasted minutes and forwarded threads look like.
+
+    Why: a long DESCRIPTION is many folded lines to unfold and unescape, the part of
+    parsing whose cost grows with the text rather than with the number of properties.
+    """
+    paragraphs: list[str] = []
+    target = rng.randint(1500, 6000)
+    size = 0
+    while size < target:
+        sentences = [
+            _sentence(rng.choices(_NOTE_WORDS, k=rng.randint(6, 14)))
+            + rng.choice((".", ".", "?", "; see thread."))
+            for _ in range(rng.randint(2, 6))
+        ]
+        prefix = rng.choice(("", "", "- ", "> ", "ACTION: "))
+        paragraphs.append(prefix + " ".join(sentences))
+        size += len(paragraphs[-1]) + 2
+    return "\n\n".join(paragraphs)
+
+
+_DEFAULT_ALARM = (
+    "BEGIN:VALARM",
+    "ACTION:DISPLAY",
+    "TRIGGER;VALUE=DURATION:-PT15M",
+    "DESCRIPTION:Default Mozilla Description",
+    "END:VALARM",
+)
+
+
+def _alarm(rng: random.Random, ev: EventPlan) -> tuple[str, ...]:
+    """Return the VALARM blocks one of several clients writes for ``ev``.
+
+    Thunderbird's relative DISPLAY, Apple's with UIDs, acknowledgement and a
+    sound, Outlook-style EMAIL, an absolute DATE-TIME trigger, or two alarms at
+    once; all-day events get Apple's "the day before at 9:00".
+    """
+    if not isinstance(ev.start, datetime):
+        return (
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "TRIGGER;RELATED=START:-PT15H",
+            "DESCRIPTION:Reminder",
+            "END:VALARM",
+        )
+    kind = rng.random()
+    before = rng.choice(("-PT5M", "-PT10M", "-PT15M", "-PT15M", "-PT30M", "-PT1H"))
+    if kind < 0.4:
+        return (
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"TRIGGER;VALUE=DURATION:{before}",
+            "DESCRIPTION:Default Mozilla Description",
+            "END:VALARM",
+        )
+    if kind < 0.6:
+        alarm_uid = _uid(rng).upper()
+        acknowledged = ev.start - timedelta(minutes=rng.randint(1, 20))
+        return (
+            "BEGIN:VALARM",
+            f"X-WR-ALARMUID:{alarm_uid}",
+            f"UID:{alarm_uid}",
+            f"TRIGGER:{before}",
+            "ATTACH;VALUE=URI:Chord",
+            "ACTION:AUDIO",
+            f"ACKNOWLEDGED:{_utc(acknowledged)}",
+            "X-APPLE-DEFAULT-ALARM:TRUE",
+            "END:VALARM",
+        )
+    if kind < 0.75:
+        return (
+            "BEGIN:VALARM",
+            "ACTION:EMAIL",
+            "TRIGGER;RELATED=START:-P1D",
+            f"SUMMARY:Reminder: {_text(ev.summary)}",
+            "DESCRIPTION:This is an event reminder",
+            f"ATTENDEE:mailto:{ME_EMAIL}",
+            "END:VALARM",
+        )
+    if kind < 0.9:
+        return (
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"TRIGGER;VALUE=DATE-TIME:{_utc(ev.start - timedelta(minutes=30))}",
+            "DESCRIPTION:Reminder",
+            "END:VALARM",
+        )
+    return (
+        *_DEFAULT_ALARM,
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        "TRIGGER;VALUE=DURATION:-P1D",
+        "DESCRIPTION:Tomorrow",
+        "END:VALARM",
+    )
+
+
+def _decorate(rng: random.Random, ev: EventPlan, shape: Shape, rich: float = 0.35) -> EventPlan:
+    """Given a plan, add the bookkeeping real clients write: stamps, sequence, alarm.
+
+    The draws for ``default`` are exactly the original generator's; shapes only
+    draw more after them, so ``default`` stays byte-identical.
+    """
     if rng.random() < 0.8:
         ev.created = _stamp_before(rng, ev) - timedelta(days=rng.randint(0, 30))
         ev.modified = ev.created + timedelta(minutes=rng.randint(1, 60 * 24 * 3))
     ev.sequence = rng.choices((0, 1, 2, 3), weights=(70, 15, 10, 5))[0]
-    ev.alarm = rng.random() < 0.3
+    timed = isinstance(ev.start, datetime)
+    if rng.random() < shape.alarm_share and (timed or shape.allday_alarms):
+        ev.alarms = _alarm(rng, ev) if shape.varied_alarms else _DEFAULT_ALARM
     if ev.attendees and rng.random() < rich:
         ev.description = _description(rng)
     if ev.attendees and ev.location is None and rng.random() < 0.6:
         ev.location = rng.choice(LOCATIONS)
+    if shape.long_description_share and rng.random() < shape.long_description_share:
+        ev.description = _long_description(rng)
     return ev
 
 
@@ -655,12 +880,12 @@ _SINGLE_BUILDERS = {
 }
 
 
-def _single(rng: random.Random, start: date) -> list[EventPlan]:
+def _single(rng: random.Random, start: date, shape: Shape) -> list[EventPlan]:
     """Return the one-VEVENT plan of a non-recurring file."""
-    kind = _weighted(rng, _SINGLE_KINDS)
+    kind = _weighted(rng, shape.single_kinds)
     weekend_ok = kind == "personal" and rng.random() < 0.1
     day = _day(rng, start, weekday_only=not weekend_ok)
-    return [_decorate(rng, _SINGLE_BUILDERS[kind](rng, _uid(rng), day))]
+    return [_decorate(rng, _SINGLE_BUILDERS[kind](rng, _uid(rng), day), shape)]
 
 
 def _series_master(rng: random.Random, uid: str, day: date) -> EventPlan:
@@ -706,7 +931,9 @@ def _exdate_line(rng: random.Random, when: datetime) -> str:
     return f"EXDATE;TZID={ZONE_NAME}:{_local(when)}"
 
 
-def _override(rng: random.Random, master: EventPlan, when: datetime, kind: str) -> EventPlan:
+def _override(
+    rng: random.Random, master: EventPlan, when: datetime, kind: str, shape: Shape
+) -> EventPlan:
     """Return a RECURRENCE-ID override of ``master`` at ``when``: moved, cancelled or declined."""
     assert isinstance(master.start, datetime)
     assert isinstance(master.end, datetime)
@@ -719,7 +946,7 @@ def _override(rng: random.Random, master: EventPlan, when: datetime, kind: str) 
         start=when,
         end=when + length,
         attendees=[replace(a) for a in master.attendees],
-        alarm=False,
+        alarms=master.alarms if shape.override_alarms else (),
     )
     ov.sequence = master.sequence + 1
     if master.modified is not None:
@@ -736,22 +963,22 @@ def _override(rng: random.Random, master: EventPlan, when: datetime, kind: str) 
     return ov
 
 
-def _series(rng: random.Random, start: date) -> list[EventPlan]:
+def _series(rng: random.Random, start: date, shape: Shape) -> list[EventPlan]:
     """Return a weekly series: master with RRULE and EXDATEs, then its overrides."""
     day = start + timedelta(days=rng.randrange(300))
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    master = _decorate(rng, _series_master(rng, _uid(rng), day))
+    master = _decorate(rng, _series_master(rng, _uid(rng), day), shape)
     assert isinstance(master.start, datetime)
     interval = 2 if rng.random() < 0.2 else 1
     step = timedelta(weeks=interval)
     rule = f"FREQ=WEEKLY;{'INTERVAL=2;' if interval == 2 else ''}BYDAY={_BYDAY[day.weekday()]}"
     bound = rng.random()
-    if bound < 1 / 3:
-        occurrences = rng.randint(6, 40)
+    if bound < shape.count_below:
+        occurrences = rng.randint(*shape.occurrences)
         rule += f";COUNT={occurrences}"
-    elif bound < 2 / 3:
-        occurrences = rng.randint(6, 40)
+    elif bound < shape.until_below:
+        occurrences = rng.randint(*shape.occurrences)
         rule += f";UNTIL={_utc(master.start + step * (occurrences - 1))}"
     else:
         occurrences = 10**6  # open-ended
@@ -768,7 +995,7 @@ def _series(rng: random.Random, start: date) -> list[EventPlan]:
         kinds.append("declined")
     chosen = rng.sample(kinds, k=len(ov_idx))
     overrides = [
-        _override(rng, master, master.start + step * i, k)
+        _override(rng, master, master.start + step * i, k, shape)
         for i, k in zip(ov_idx, chosen, strict=True)
     ]
     return [master, *overrides]
@@ -784,16 +1011,21 @@ def generate(
     seed: int = 0,
     start: date = date(2026, 1, 1),
     force: bool = False,
+    shape: str = "default",
 ) -> GenerationSummary:
-    """Given a count, folder, seed and first day, write ``n`` .ics files there.
+    """Given a count, folder, seed, first day and shape, write ``n`` .ics files there.
 
-    Each file holds one VCALENDAR with one UID: a single event, or (10% of files)
-    a weekly series with its overrides. Events fall within 365 days of ``start``.
-    The output depends only on ``(n, seed, start)``.
+    Each file holds one VCALENDAR with one UID: a single event, or (the shape's
+    ``series_share`` of files, 10% by default) a weekly series with its
+    overrides. Events start within 365 days of ``start``. The output depends only
+    on ``(n, seed, start, shape)``; other shapes draw from their own random
+    stream, so they are not ``default`` with a few extras bolted on.
 
-    Raise FileExistsError if ``out_dir`` already holds .ics files, unless
-    ``force`` is true, in which case those files are removed first.
+    Raise KeyError for an unknown shape. Raise FileExistsError if ``out_dir``
+    already holds .ics files, unless ``force`` is true, in which case those
+    files are removed first.
     """
+    plan = SHAPES[shape]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     existing = sorted(out.glob("*.ics"))
@@ -801,17 +1033,29 @@ def generate(
         raise FileExistsError(f"{out} already holds {len(existing)} .ics files")
     for path in existing:
         path.unlink()
-    rng = random.Random(f"watercooler-bench:{seed}")  # test data, not secrets
-    series_at = set(rng.sample(range(n), k=round(n * SERIES_SHARE)))
-    overrides = exdates = written = 0
+    stream = f"watercooler-bench:{seed}" + ("" if shape == "default" else f":{shape}")
+    rng = random.Random(stream)  # test data, not secrets
+    series_at = set(rng.sample(range(n), k=round(n * plan.series_share)))
+    overrides = exdates = written = alarms = all_day = 0
     for i in range(n):
-        events = _series(rng, start) if i in series_at else _single(rng, start)
+        events = _series(rng, start, plan) if i in series_at else _single(rng, start, plan)
         overrides += len(events) - 1
         exdates += len(events[0].exdates)
+        alarms += sum(1 for ev in events if ev.alarms)
+        all_day += sum(1 for ev in events if not isinstance(ev.start, datetime))
         data = _render_calendar(rng, events)
         (out / f"{events[0].uid}.ics").write_bytes(data)
         written += len(data)
-    return GenerationSummary(n, len(series_at), overrides, exdates, written)
+    return GenerationSummary(
+        files=n,
+        series=len(series_at),
+        overrides=overrides,
+        exdates=exdates,
+        bytes=written,
+        shape=shape,
+        alarms=alarms,
+        all_day=all_day,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -829,10 +1073,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="first day of the year the events span (YYYY-MM-DD)",
     )
     parser.add_argument("--force", action="store_true", help="replace existing .ics files")
+    parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="default",
+        help="kind of calendar: series, alarms and all-day mix (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         summary = generate(
-            args.events, args.out, seed=args.seed, start=args.start, force=args.force
+            args.events,
+            args.out,
+            seed=args.seed,
+            start=args.start,
+            force=args.force,
+            shape=args.shape,
         )
     except FileExistsError as exc:
         print(f"generate: {exc} (use --force)", file=sys.stderr)
