@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from helpers import calendar, event
+
 DEFAULT_RULE_IDS = (
     "desk-lunch-streak", "lunch-swallowed", "free-lunch-slot", "outreach-quota",
     "deadline-celebration", "social-unanswered", "social-missed", "monday-plan",
@@ -98,4 +100,22 @@ def delivery_config(
         lines.append(f'start = "{quiet[0]}"\nend = "{quiet[1]}"')
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def declined_coffee(path: Path, me: str = "ana@example.com", uid: str | None = None) -> Path:
+    """Write a calendar with a coffee I declined at 15:00 on Wed 4 March 2026 (the social
+    rules nudge at 14:45) to ``path``, and return it."""
+    path.write_text(
+        calendar(
+            event(
+                "Coffee with Sam",
+                "20260304T150000",
+                "20260304T153000",
+                uid=uid,
+                attendees=[(me, "DECLINED"), ("sam@example.com", "ACCEPTED")],
+            )
+        ),
+        encoding="utf-8",
+    )
     return path

@@ -36,8 +36,8 @@ from jeepney import (  # type: ignore[import-untyped]
 from jeepney.io.blocking import Proxy, open_dbus_connection  # type: ignore[import-untyped]
 
 from conftest import RunCli
-from delivery_helpers import delivery_config, only_rules, social_rule
-from helpers import ME, calendar, event
+from delivery_helpers import declined_coffee, delivery_config, only_rules, social_rule
+from helpers import ME
 
 NOW = "2026-03-04T14:50:00+01:00"
 NAME = "org.freedesktop.Notifications"
@@ -154,19 +154,7 @@ def server(session_bus: str) -> Iterator[NotificationServer]:
 @pytest.fixture
 def ics(tmp_path: Path) -> Path:
     """A coffee I declined at 15:00 on Wed 4 March 2026: the social rule nudges at 14:45."""
-    path = tmp_path / "cal.ics"
-    path.write_text(
-        calendar(
-            event(
-                "Coffee with Sam",
-                "20260304T150000",
-                "20260304T153000",
-                attendees=[(ME, "DECLINED"), ("sam@example.com", "ACCEPTED")],
-            )
-        ),
-        encoding="utf-8",
-    )
-    return path
+    return declined_coffee(tmp_path / "cal.ics", ME)
 
 
 def desktop_config(tmp_path: Path, *, desktop: bool = True, timeout: float = TIMEOUT) -> Path:

@@ -24,8 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RunCli
-from delivery_helpers import delivery_config, only_rules, social_rule
-from helpers import calendar, event
+from delivery_helpers import declined_coffee, delivery_config, only_rules, social_rule
 from receiver import Receiver
 
 NOW = "2026-03-04T14:50:00+01:00"
@@ -38,20 +37,7 @@ DESK_TOKEN = "deskToken3Vx9"
 @pytest.fixture
 def ics(tmp_path: Path) -> Path:
     """A coffee I declined at 15:00 on Wed 4 March 2026: social rules nudge at 14:45."""
-    path = tmp_path / "cal.ics"
-    path.write_text(
-        calendar(
-            event(
-                "Coffee with Sam",
-                "20260304T150000",
-                "20260304T153000",
-                uid="coffee@notify.test",
-                attendees=[("ana@example.com", "DECLINED"), ("sam@example.com", "ACCEPTED")],
-            )
-        ),
-        encoding="utf-8",
-    )
-    return path
+    return declined_coffee(tmp_path / "cal.ics", uid="coffee@notify.test")
 
 
 @pytest.fixture
