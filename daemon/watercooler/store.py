@@ -12,109 +12,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from watercooler.errors import WatercoolerError
+from watercooler.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: calendar cache — collections with their sync state, objects by href, digests.
-    """
-    CREATE TABLE collections (
-        id INTEGER PRIMARY KEY,
-        url TEXT NOT NULL UNIQUE,
-        display_name TEXT NOT NULL DEFAULT '',
-        sync_token TEXT,
-        ctag TEXT,
-        last_success TEXT,
-        failures INTEGER NOT NULL DEFAULT 0,
-        next_attempt TEXT
-    );
-    CREATE TABLE objects (
-        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
-        href TEXT NOT NULL,
-        etag TEXT NOT NULL,
-        data BLOB NOT NULL,
-        PRIMARY KEY (collection_id, href)
-    ) WITHOUT ROWID;
-    CREATE TABLE digests (
-        key BLOB PRIMARY KEY,
-        body BLOB NOT NULL,
-        used TEXT NOT NULL DEFAULT ''
-    ) WITHOUT ROWID;
-    """,
-    # 2: remember which configured source found each collection, so a poll can skip
-    # discovery and go straight to the one sync REPORT per collection.
-    """
-    ALTER TABLE collections ADD COLUMN source TEXT NOT NULL DEFAULT '';
-    CREATE INDEX collections_by_source ON collections (source);
-    """,
-    # 3: a poll compares etags; this index answers it without reading the event data.
-    """
-    CREATE INDEX objects_etags ON objects (collection_id, href, etag);
-    """,
-    # 4: delivery — what was seen, every nudge planned with its state, the deliveries to
-    # each service (exactly-once across restarts), and holds (snooze, pause, back-off).
-    """
-    CREATE TABLE lunch_days (
-        day TEXT PRIMARY KEY,
-        outcome TEXT NOT NULL,
-        seen TEXT NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE social_seen (
-        subject TEXT PRIMARY KEY,
-        start TEXT NOT NULL,
-        summary TEXT NOT NULL,
-        status TEXT NOT NULL,
-        seen TEXT NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE nudges (
-        key TEXT PRIMARY KEY,
-        rule TEXT NOT NULL,
-        tip INTEGER NOT NULL,
-        due TEXT NOT NULL,
-        expires TEXT NOT NULL,
-        title TEXT NOT NULL,
-        body TEXT NOT NULL,
-        tags TEXT NOT NULL DEFAULT '',
-        quiet_hours TEXT NOT NULL,
-        state TEXT NOT NULL
-            CHECK (state IN ('pending', 'sent', 'failed', 'expired', 'dropped')),
-        reason TEXT NOT NULL DEFAULT '',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt TEXT,
-        message TEXT,
-        created TEXT NOT NULL,
-        updated TEXT NOT NULL,
-        sent_at TEXT,
-        verdict TEXT
-    ) WITHOUT ROWID;
-    CREATE INDEX nudges_by_state ON nudges (state, due);
-    CREATE INDEX nudges_by_rule ON nudges (rule, sent_at);
-    CREATE TABLE deliveries (
-        message TEXT NOT NULL,
-        service TEXT NOT NULL,
-        sent_at TEXT NOT NULL,
-        PRIMARY KEY (message, service)
-    ) WITHOUT ROWID;
-    CREATE TABLE holds (
-        name TEXT PRIMARY KEY,
-        since TEXT NOT NULL,
-        until TEXT NOT NULL
-    ) WITHOUT ROWID;
-    """,
-    # 5: the parse cache under its own name, without the clock-reading default its
-    # unused 'used' column had (every time in the store comes from the injected clock).
-    """
-    CREATE TABLE parse_cache (
-        key BLOB PRIMARY KEY,
-        body BLOB NOT NULL
-    ) WITHOUT ROWID;
-    INSERT INTO parse_cache (key, body) SELECT key, body FROM digests;
-    DROP TABLE digests;
-    """,
-)
 
 
 def _private(path: Path) -> None:
@@ -125,6 +29,23 @@ def _private(path: Path) -> None:
             name.touch(mode=0o600)
         if name.exists():
             name.chmod(0o600)
+
+
+def _move_aside(path: Path) -> Path:
+    """Move a damaged database (and its WAL files) to ``<name>.corrupt-<when it was last
+    written>``, so nothing of it is lost and a fresh one can start; return the new path."""
+    written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    target = path.with_name(f"{path.name}.corrupt-{written:%Y%m%dT%H%M%SZ}")
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{path.name}.corrupt-{written:%Y%m%dT%H%M%SZ}-{number}")
+    path.replace(target)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.replace(target.with_name(target.name + suffix))
+    return target
 
 
 class StoreError(WatercoolerError):
@@ -149,17 +70,47 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.recovered_from: Path | None = None
+        """Where a damaged database was moved when this one was started fresh."""
         try:
-            if str(path) != ":memory:":
-                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                _private(path)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        except (OSError, sqlite3.Error) as error:
+            self.db = self._open()
+        except sqlite3.DatabaseError as error:
+            if str(path) == ":memory:" or isinstance(error, sqlite3.OperationalError):
+                raise StoreError(f"{path}: cannot open the state database: {error}") from None
+            self.recovered_from = _move_aside(path)
+            log.warning(
+                "%s: the state database was damaged (%s); it was moved to %s and a fresh "
+                "one started: calendars are read again, and nudges due before now are "
+                "recorded without being sent again",
+                path, error, self.recovered_from.name,
+            )  # fmt: skip
+            try:
+                self.db = self._open()
+            except sqlite3.Error as again:
+                raise StoreError(f"{path}: cannot open the state database: {again}") from None
+        except OSError as error:
             raise StoreError(f"{path}: cannot open the state database: {error}") from None
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self._migrate()
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, check the file is a sound database and bring its schema up to date;
+        raise sqlite3.DatabaseError when it is damaged."""
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private(self.path)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db = db
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            verdict = str(db.execute("PRAGMA quick_check(1)").fetchone()[0])
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {verdict}")
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> Store:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from watercooler.store import MIGRATIONS, Store, StoreError
+from watercooler.schema import MIGRATIONS
+from watercooler.store import Store, StoreError
 
 
 def test_a_schema_3_database_gains_the_delivery_tables_and_keeps_its_cache(

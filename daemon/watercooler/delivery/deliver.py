@@ -245,6 +245,11 @@ def deliver(
     ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
     report.planned = ledger.plan(nudges, now)
     tick = _Tick(ledger, notifier, settings, now, watched, report)
+    if ledger.store.recovered_from is not None:
+        # A fresh ledger does not know what the damaged one had sent: what fell due before
+        # the recovery is recorded, never sent a second time.
+        for planned in ledger.actionable(now):
+            tick.settle(planned, "dropped", "due before the state database was recovered")
     for planned in ledger.settle(situations, covered, now):
         tick.outcome(planned, "dropped", "its situation changed before it was sent")
     handled: set[str] = set()

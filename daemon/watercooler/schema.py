@@ -1,0 +1,104 @@
+"""The state database's schema, as the ordered migrations that build it.
+
+A database carries the number of migrations applied in ``PRAGMA user_version``; opening it
+applies the rest in order, each in its own transaction (see :class:`~watercooler.store.Store`).
+A migration is never edited once released, except to drop what a later one removes.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: calendar cache — collections with their sync state, objects by href, digests.
+    """
+    CREATE TABLE collections (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL DEFAULT '',
+        sync_token TEXT,
+        ctag TEXT,
+        last_success TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_attempt TEXT
+    );
+    CREATE TABLE objects (
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        href TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (collection_id, href)
+    ) WITHOUT ROWID;
+    CREATE TABLE digests (
+        key BLOB PRIMARY KEY,
+        body BLOB NOT NULL,
+        used TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+    """,
+    # 2: remember which configured source found each collection, so a poll can skip
+    # discovery and go straight to the one sync REPORT per collection.
+    """
+    ALTER TABLE collections ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    CREATE INDEX collections_by_source ON collections (source);
+    """,
+    # 3: a poll compares etags; this index answers it without reading the event data.
+    """
+    CREATE INDEX objects_etags ON objects (collection_id, href, etag);
+    """,
+    # 4: delivery — what was seen, every nudge planned with its state, the deliveries to
+    # each service (exactly-once across restarts), and holds (snooze, pause, back-off).
+    """
+    CREATE TABLE lunch_days (
+        day TEXT PRIMARY KEY,
+        outcome TEXT NOT NULL,
+        seen TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE social_seen (
+        subject TEXT PRIMARY KEY,
+        start TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        status TEXT NOT NULL,
+        seen TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE nudges (
+        key TEXT PRIMARY KEY,
+        rule TEXT NOT NULL,
+        tip INTEGER NOT NULL,
+        due TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '',
+        quiet_hours TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('pending', 'sent', 'failed', 'expired', 'dropped')),
+        reason TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt TEXT,
+        message TEXT,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        sent_at TEXT,
+        verdict TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX nudges_by_state ON nudges (state, due);
+    CREATE INDEX nudges_by_rule ON nudges (rule, sent_at);
+    CREATE TABLE deliveries (
+        message TEXT NOT NULL,
+        service TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (message, service)
+    ) WITHOUT ROWID;
+    CREATE TABLE holds (
+        name TEXT PRIMARY KEY,
+        since TEXT NOT NULL,
+        until TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # 5: the parse cache under its own name, without the clock-reading default its
+    # unused 'used' column had (every time in the store comes from the injected clock).
+    """
+    CREATE TABLE parse_cache (
+        key BLOB PRIMARY KEY,
+        body BLOB NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO parse_cache (key, body) SELECT key, body FROM digests;
+    DROP TABLE digests;
+    """,
+)
