@@ -155,6 +155,26 @@ def test_resume_with_nothing_to_resume_says_so(run_cli: RunCli, config: Path) ->
     assert result.stdout == "rule missed is not paused; nothing to resume\n"
 
 
+def test_resume_of_a_rule_that_does_not_exist_is_an_error(run_cli: RunCli, config: Path) -> None:
+    result = run_cli("resume", "no-such-rule", "--config", str(config))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("watercooler: error: resume: no rule 'no-such-rule' (known: ")
+    assert "missed" in line
+
+
+def test_pause_until_a_date_and_time_keeps_the_time(run_cli: RunCli, config: Path) -> None:
+    args = ("--config", str(config), "--now", "2026-03-04T09:00")
+    paused = run_cli("pause", "--until", "2026-03-04T13:30", *args)
+    assert paused.returncode == 0, paused.stderr
+    assert paused.stdout.startswith("paused until Wed 04 Mar 2026 13:30")
+    status = run_cli("status", "--format", "json", *args)
+    assert '"paused_until": "2026-03-04T13:30:00+01:00"' in status.stdout
+    earlier = run_cli("pause", "--until", "2026-03-04T08:00", *args)
+    assert earlier.returncode == 2
+    assert "2026-03-04T08:00 has already begun" in earlier.stderr
+
+
 def test_check_records_no_nudges(run_cli: RunCli, config: Path, ics: Path) -> None:
     result = run_cli(
         "check", "--config", str(config), "--source", str(ics), "--now", "2026-03-04T14:50"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,16 +26,35 @@ log = logging.getLogger("watercooler")
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""As a shell reports a program stopped by SIGPIPE: the reader (``head``) went away."""
 GROUPS = (check, rules, delivery, holds)
 """The command groups, in the order ``--help`` lists their commands."""
+WHERE_TO_START = """
+Where to start:
+  watercooler demo                        what it finds in a bundled sample calendar
+  watercooler check --source work.ics     the same for your calendar (a file, a folder,
+                                          a feed or a CalDAV URL); sends nothing
+  watercooler COMMAND --help              what each command does
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        sys.stdout.write(parser.format_help() + WHERE_TO_START)
+        return EXIT_ERROR
     session = Session(configure_logging(debug=args.debug), debug=args.debug)
     try:
         return int(args.handler(args, session))
+    except BrokenPipeError:
+        # The reader stopped reading; say nothing more (Python's own advice: point stdout
+        # at devnull so the final flush at exit does not raise again).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except WatercoolerError as error:
         if args.debug:
             log.exception("failed")
@@ -72,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"watercooler {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = common_options(suppress=True)
     for group in GROUPS:
         group.register(commands, common)

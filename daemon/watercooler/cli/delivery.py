@@ -48,6 +48,9 @@ def register(
         "status",
         parents=[common],
         help="pending, sent and expired nudges, the next one due, snooze and pause",
+        description="Show what the delivery ledger holds: how many nudges are in each "
+        "state, snooze, pause and resting rules, the next nudge due, what is waiting and "
+        "what happened lately. Reads the state only; contacts nothing.",
     )
     add_now_option(status, what="the moment to act at")
     add_format_option(status)

@@ -7,7 +7,8 @@ A snooze holds nudges back for a while and sends them after, if still useful; a 
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+from datetime import datetime, tzinfo
+from pathlib import Path
 
 from watercooler.cli.options import add_now_option
 from watercooler.cli.session import Session, parse_now
@@ -40,13 +41,20 @@ def register(
         description="Send no nudges until the start of DATE (your local midnight); nudges "
         "that fall due meanwhile are dropped, not saved up.",
     )
-    pause.add_argument("--until", required=True, metavar="DATE", help="e.g. 2027-01-04")
+    pause.add_argument(
+        "--until",
+        required=True,
+        metavar="DATE",
+        help="e.g. 2027-01-04 (from its local midnight) or 2027-01-04T13:00",
+    )
     add_now_option(pause, what="the moment to act at")
     pause.set_defaults(handler=run_pause)
     resume = commands.add_parser(
         "resume",
         parents=[common],
         help="end a snooze or pause now; with a rule id, end that rule's back-off",
+        description="End a snooze or a pause now; with RULE, end the week that rule "
+        "paused itself for after its nudges changed nothing.",
     )
     resume.add_argument("rule", nargs="?", metavar="RULE")
     add_now_option(resume, what="the moment to act at")
@@ -79,23 +87,33 @@ def run_snooze(args: argparse.Namespace, session: Session) -> int:
 def run_pause(args: argparse.Namespace, session: Session) -> int:
     """``watercooler pause --until DATE``."""
     from watercooler.delivery.ledger import PAUSE, Ledger
-    from watercooler.timebox import local_midnight
 
     settings = session.load_settings(args.config)
     now = parse_now(args.now, settings)
-    try:
-        day = datetime.fromisoformat(args.until.strip()).date()
-    except ValueError:
-        raise WatercoolerError(
-            f"pause --until: not a date like 2027-01-04: {args.until!r}"
-        ) from None
-    until = local_midnight(day, settings.zone)
+    until = _pause_end(args.until, settings.zone)
     if until <= now:
-        raise WatercoolerError(f"pause --until: {day} has already begun; give a later date")
+        raise WatercoolerError(
+            f"pause --until: {args.until.strip()} has already begun; give a later date"
+        )
     with session.store(settings) as store:
         Ledger(store).set_hold(PAUSE, now, until)
     session.write(f"paused until {until:%a %d %b %Y %H:%M}; 'watercooler resume' ends it\n")
     return EXIT_OK
+
+
+def _pause_end(text: str, zone: tzinfo) -> datetime:
+    """``--until``: a date means its local midnight; a date and time is kept as given."""
+    from watercooler.timebox import local_midnight
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise WatercoolerError(
+            f"pause --until: not a date like 2027-01-04 (or 2027-01-04T13:00): {text!r}"
+        ) from None
+    if len(text.strip()) <= len("2027-01-04"):
+        return local_midnight(moment.date(), zone)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def run_resume(args: argparse.Namespace, session: Session) -> int:
@@ -104,6 +122,8 @@ def run_resume(args: argparse.Namespace, session: Session) -> int:
 
     settings = session.load_settings(args.config)
     now = parse_now(args.now, settings)
+    if args.rule:
+        _known_rule(args.rule, settings.resolved_rules_dir())
     names = [RULE_HOLD + args.rule] if args.rule else [SNOOZE, PAUSE]
     with session.store(settings) as store:
         ledger = Ledger(store)
@@ -115,3 +135,13 @@ def run_resume(args: argparse.Namespace, session: Session) -> int:
         shown = ", ".join(n.replace(RULE_HOLD, "rule ") for n in ended)
         session.write(f"resumed: {shown}\n")
     return EXIT_OK
+
+
+def _known_rule(rule_id: str, rules_dir: Path) -> None:
+    """Raise an error naming the known rules when ``rule_id`` is none of them."""
+    from watercooler.rulebook.loading import load_rulebook
+
+    book = load_rulebook(rules_dir)
+    if rule_id not in book.rules and rule_id not in book.disabled:
+        known = ", ".join(sorted([*book.rules, *book.disabled])) or "none"
+        raise WatercoolerError(f"resume: no rule {rule_id!r} (known: {known})")

@@ -45,7 +45,11 @@ def register(
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     validate.set_defaults(handler=run_rules_check)
     listing = actions.add_parser(
-        "list", parents=[common], help="the active rules and where each comes from"
+        "list",
+        parents=[common],
+        help="the active rules and where each comes from",
+        description="List every rule: the active ones by id, then those switched off, each "
+        "with its tip, trigger, summary and the file it comes from.",
     )
     listing.set_defaults(handler=run_rules_list)
     explain = actions.add_parser(
