@@ -16,19 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from watercooler.errors import WatercoolerError
+from watercooler.private_files import private_file
 from watercooler.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
-
-
-def _private(path: Path) -> None:
-    """Create the database (and its WAL files) readable by the user alone: it holds the
-    calendars' full text."""
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if not name.exists() and name == path:
-            name.touch(mode=0o600)
-        if name.exists():
-            name.chmod(0o600)
 
 
 def _move_aside(path: Path) -> Path:
@@ -95,8 +86,9 @@ class Store:
         """Connect, check the file is a sound database and bring its schema up to date;
         raise sqlite3.DatabaseError when it is damaged."""
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _private(self.path)
+            # The database holds the calendars' full text (SQLite gives its WAL files the
+            # same mode).
+            private_file(self.path)
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db = db
         try:

@@ -66,7 +66,8 @@ def test_piping_into_a_reader_that_stops_ends_quietly(
         stderr=subprocess.PIPE,
         cwd=tmp_path,
     )
-    assert writer.stdout is not None and writer.stderr is not None
+    assert writer.stdout is not None
+    assert writer.stderr is not None
     writer.stdout.close()
     errors = writer.stderr.read()
     writer.wait(timeout=60)

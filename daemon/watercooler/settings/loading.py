@@ -7,7 +7,10 @@ file (or environment variable) and the key path.
 
 from __future__ import annotations
 
+import logging
 import os
+import shlex
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,8 @@ from pydantic import ValidationError
 
 from watercooler.errors import ConfigError, problem, validation_message
 from watercooler.settings.model import ENV_PREFIX, Settings, default_config_path, env_name
+
+log = logging.getLogger(__name__)
 
 
 def settings_from(values: dict[str, Any]) -> Settings:
@@ -42,7 +47,27 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     for source in settings.sources:
         source._base_dir = config_path.expanduser().parent
     settings.notify._base_dir = config_path.expanduser().parent
+    _warn_about_open_secrets(settings)
     return settings
+
+
+def _warn_about_open_secrets(settings: Settings) -> None:
+    """A password file others can read is a leaked password waiting to happen: say so,
+    with the command that fixes it (once, when the config is read)."""
+    for source in settings.sources:
+        path = source.password_path()
+        if path is None:
+            continue
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            continue  # reported where the password is read
+        if mode & 0o077:
+            log.warning(
+                "%s: the password file is readable by %s (mode %03o); run: chmod 600 %s",
+                path, "others" if mode & 0o007 else "its group", mode,
+                shlex.quote(str(path)),
+            )  # fmt: skip
 
 
 def _reject_unknown_variables() -> None:

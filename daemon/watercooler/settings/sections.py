@@ -146,6 +146,12 @@ class SourceSettings(Section):
             raise ValueError("give either password or password_file, not both")
         return self
 
+    def password_path(self) -> Path | None:
+        """Where ``password_file`` is read from, None without one."""
+        if self.password_file is None:
+            return None
+        return _credential_path(self.password_file, self._base_dir)
+
     def resolve_password(self) -> str | None:
         """Return the password from ``password`` or ``password_file``.
 
@@ -153,9 +159,9 @@ class SourceSettings(Section):
         """
         if self.password is not None:
             return self.password.get_secret_value()
-        if self.password_file is None:
+        path = self.password_path()
+        if path is None:
             return None
-        path = _credential_path(self.password_file, self._base_dir)
         try:
             return path.read_text(encoding="utf-8").strip("\r\n")
         except OSError as error:

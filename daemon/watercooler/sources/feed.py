@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from watercooler.errors import SourceError
+from watercooler.private_files import write_private
 from watercooler.sources.base import CalendarObject
 from watercooler.urls import http_url, redact_url, split_credentials
 
@@ -115,11 +116,8 @@ class FeedSource:
     def _store(self, body: bytes, meta: dict[str, str]) -> None:
         """Keep the body for the next conditional GET; a cache failure only warns."""
         try:
-            self._body_path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self._body_path.with_suffix(".tmp")
-            temporary.write_bytes(body)
-            temporary.replace(self._body_path)
-            self._meta_path.write_text(json.dumps(meta), encoding="utf-8")
+            write_private(self._body_path, body)
+            write_private(self._meta_path, json.dumps(meta).encode())
         except OSError as error:
             log.warning("%s: cannot cache feed: %s", self.label, error.strerror)
 
