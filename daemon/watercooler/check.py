@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from watercooler.calendar.records import Window
 from watercooler.calendar.timeline import Progress, read_timeline
 from watercooler.classify.classifier import Classification, classify
+from watercooler.errors import ConfigError, validation_message
 from watercooler.rulebook.evaluate import Assessment, assess
 from watercooler.rulebook.format import LunchTrigger, Rule
 from watercooler.rulebook.values import Facts
@@ -22,6 +25,7 @@ from watercooler.sources import CalendarSource, open_source
 from watercooler.sources.base import Clock
 from watercooler.store import Store
 from watercooler.timebox import DateRange
+from watercooler.urls import redact_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +61,21 @@ def open_sources(
     """
     configured = {source.url.strip(): source for source in settings.sources}
     chosen = (
-        [configured.get(url.strip()) or SourceSettings(url=url) for url in overrides]
+        [configured.get(url.strip()) or _override(url) for url in overrides]
         if overrides
         else list(settings.sources)
     )
     cache_dir = settings.resolved_state_dir() / "cache"
     return [open_source(source, cache_dir=cache_dir, store=store, clock=clock) for source in chosen]
+
+
+def _override(url: str) -> SourceSettings:
+    """A ``--source`` that no ``[[sources]]`` entry configures; ConfigError if unusable."""
+    try:
+        return SourceSettings(url=url)
+    except ValidationError as error:
+        reasons = "; ".join(validation_message(detail) for detail in error.errors())
+        raise ConfigError(f"--source {redact_url(url)}: {reasons}") from None
 
 
 def run_check(

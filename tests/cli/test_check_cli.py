@@ -482,6 +482,7 @@ def test_source_credentials_may_come_from_a_password_file(
 ) -> None:
     url = private_feed(feed_server)
     (tmp_path / "feed-password").write_text(SECRET + "\n", encoding="utf-8")
+    (tmp_path / "feed-password").chmod(0o600)  # as a password file should be
     config = write_config(
         tmp_path,
         f'[[sources]]\nurl = "{url}"\nusername = "ana"\n'

@@ -198,6 +198,7 @@ def server_source(server: DavServer, tmp_path: Path, collection: str) -> dict[st
         return {"url": collection}
     secret = tmp_path / "dav-password"
     secret.write_text(DAV_PASSWORD + "\n", encoding="utf-8")
+    secret.chmod(0o600)  # as a password file should be
     return {"url": collection, "username": DAV_USER, "password_file": str(secret)}
 
 

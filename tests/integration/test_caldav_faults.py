@@ -75,6 +75,7 @@ def write_config(tmp_path: Path, source: dict[str, Any], name: str = "config") -
 def radicale_source(tmp_path: Path, url: str, **extra: Any) -> dict[str, Any]:
     secret = tmp_path / "dav-password"
     secret.write_text(DAV_PASSWORD + "\n", encoding="utf-8")
+    secret.chmod(0o600)  # as a password file should be
     return {"url": url, "username": DAV_USER, "password_file": str(secret), **extra}
 
 
@@ -507,6 +508,7 @@ def test_check_source_with_a_caldav_url_takes_the_credentials_of_the_entry_with_
     other = tmp_path / "other.ics"
     other.write_text(ics("Birthday cake", "other"), encoding="utf-8")
     (tmp_path / "dav-password").write_text(DAV_PASSWORD + "\n", encoding="utf-8")
+    (tmp_path / "dav-password").chmod(0o600)  # as a password file should be
     config = tmp_path / "config.toml"
     config.write_text(
         'timezone = "Europe/Berlin"\nme = ["ana@example.com"]\n'

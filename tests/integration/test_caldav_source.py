@@ -243,6 +243,7 @@ def test_check_reads_a_caldav_source_from_the_config(
     put_event(url, "a.ics", ics("Team lunch", "a"), radicale.auth)
     secret = tmp_path / "dav-password"
     secret.write_text(DAV_PASSWORD + "\n", encoding="utf-8")
+    secret.chmod(0o600)  # as a password file should be
     config = tmp_path / "config.toml"
     config.write_text(
         'timezone = "Europe/Berlin"\nme = ["ana@example.com"]\n'

@@ -308,6 +308,7 @@ def test_a_wrong_canary_password_is_refused_without_being_shown(
         line = f'password = "{wrong}"'
     else:
         (tmp_path / "dav-password").write_text(wrong + "\n", encoding="utf-8")
+        (tmp_path / "dav-password").chmod(0o600)  # as a password file should be
         line = f'password_file = "{tmp_path / "dav-password"}"'
     config = str(canary_config(tmp_path, receiver, caldav_source(server.principal_url(), line)))
     wc = Transcript(run_cli)

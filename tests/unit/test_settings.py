@@ -254,6 +254,7 @@ def test_a_plain_address_in_watercooler_me_is_a_config_error_not_a_crash(
 
 def test_the_password_file_is_read_without_its_trailing_newline(tmp_path: Path) -> None:
     (tmp_path / "caldav-password").write_text(SECRET + "\n", encoding="utf-8")
+    (tmp_path / "caldav-password").chmod(0o600)  # as a password file should be
     path = write_config(
         tmp_path,
         f'[[sources]]\nurl = "https://dav.example.com/"\nusername = "ana"\n'
@@ -277,6 +278,7 @@ def test_a_bare_password_file_name_is_found_in_the_credentials_directory(
     credentials = tmp_path / "credentials"
     credentials.mkdir()
     (credentials / "caldav-password").write_text(SECRET, encoding="utf-8")
+    (credentials / "caldav-password").chmod(0o600)  # as a password file should be
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
     monkeypatch.chdir(tmp_path)  # no file of that name in the working directory
     path = write_config(tmp_path, '[[sources]]\nurl = "x.ics"\npassword_file = "caldav-password"\n')

@@ -104,7 +104,18 @@ def load_rule_file(path: Path) -> tuple[list[LoadedRule], list[str]]:
 
 
 def parse_rule_text(text: str, name: str) -> tuple[list[LoadedRule], list[str]]:
-    """Parse and validate one file's text; ``name`` is used in messages."""
+    """Parse and validate one file's text; ``name`` is used in messages.
+
+    A document nested deeper than the parser can follow is one error for this file, so
+    every other file's rules still load.
+    """
+    try:
+        return _parse_rule_text(text, name)
+    except RecursionError:
+        return [], [f"{name}: nested too deeply to be a rule file"]
+
+
+def _parse_rule_text(text: str, name: str) -> tuple[list[LoadedRule], list[str]]:
     try:
         node, data = _compose_and_construct(text)
     except yaml.YAMLError as error:

@@ -11,8 +11,17 @@ import os
 from datetime import time
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from watercooler.errors import ConfigError
 
@@ -139,6 +148,24 @@ class SourceSettings(Section):
         description="Allow sending a password over plain http:// to a non-loopback host.",
     )
     _base_dir: Path | None = PrivateAttr(default=None)
+
+    @field_validator("url")
+    @classmethod
+    def _parseable(cls, value: str) -> str:
+        """A URL Python cannot even split (``http://[::1``) is a config error, found here,
+        not a crash wherever it is first used."""
+        if "://" in value:
+            try:
+                parts = urlsplit(value.strip())
+                _ = parts.port
+            except ValueError as error:
+                raise ValueError(f"not a valid URL ({error})") from None
+            if (
+                parts.scheme.lower() in ("http", "https", "webcal", "webcals")
+                and not parts.hostname
+            ):
+                raise ValueError("not a valid URL (it names no host)")
+        return value
 
     @model_validator(mode="after")
     def _one_password(self) -> SourceSettings:
