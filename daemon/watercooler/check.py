@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -58,6 +59,7 @@ def open_sources(
     """Return the configured sources, or the ``--source`` overrides in their place.
 
     An override URL takes its credentials from the configured source with the same URL.
+    The same calendar given twice is read once (its events would otherwise count twice).
     """
     configured = {source.url.strip(): source for source in settings.sources}
     chosen = (
@@ -65,8 +67,21 @@ def open_sources(
         if overrides
         else list(settings.sources)
     )
+    unique: dict[str, SourceSettings] = {}
+    for source in chosen:
+        unique.setdefault(_same_calendar(source.url), source)
+    chosen = list(unique.values())
     cache_dir = settings.resolved_state_dir() / "cache"
     return [open_source(source, cache_dir=cache_dir, store=store, clock=clock) for source in chosen]
+
+
+def _same_calendar(url: str) -> str:
+    """One form for URLs and paths that name the same calendar: ``~`` expanded, a path made
+    absolute, a trailing slash dropped."""
+    text = url.strip()
+    if "://" in text:
+        return text.rstrip("/")
+    return str(Path(text).expanduser().resolve())
 
 
 def _override(url: str) -> SourceSettings:

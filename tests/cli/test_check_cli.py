@@ -592,3 +592,24 @@ def test_demo_help_lists_its_options(run_cli: RunCli) -> None:
     assert result.returncode == 0
     for option in DEMO_OPTIONS:
         assert option in result.stdout
+
+
+def test_the_same_calendar_given_twice_is_read_once(run_cli: RunCli, tmp_path: Path) -> None:
+    ics = tmp_path / "cal.ics"
+    ics.write_text(calendar(event("Coffee with Sam", "20260310T150000")), encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'timezone = "Europe/Berlin"\n[[sources]]\nurl = "{ics}"\n'
+        f'[[sources]]\nurl = "{tmp_path}/./cal.ics"\n',
+        encoding="utf-8",
+    )
+    now = ("--now", "2026-03-10T09:00", "--format", "json")
+    configured = run_cli("check", "--config", str(config), *now)
+    assert configured.returncode == 0, configured.stderr
+    assert json.loads(configured.stdout)["social"][0]["summary"] == "Coffee with Sam"
+    assert len(json.loads(configured.stdout)["social"]) == 1
+    given = run_cli(
+        "check", "--source", str(ics), "--source", f"{tmp_path}/../{tmp_path.name}/cal.ics", *now
+    )
+    assert given.returncode == 0, given.stderr
+    assert len(json.loads(given.stdout)["social"]) == 1
