@@ -54,7 +54,12 @@ def day_range(now: datetime, days_back: int, days_ahead: int) -> DateRange:
 
 
 def open_sources(
-    settings: Settings, overrides: Sequence[str], store: Store, clock: Clock
+    settings: Settings,
+    overrides: Sequence[str],
+    store: Store,
+    clock: Clock,
+    *,
+    honour_backoff: bool = False,
 ) -> list[CalendarSource]:
     """Return the configured sources, or the ``--source`` overrides in their place.
 
@@ -72,7 +77,12 @@ def open_sources(
         unique.setdefault(_same_calendar(source.url), source)
     chosen = list(unique.values())
     cache_dir = settings.resolved_state_dir() / "cache"
-    return [open_source(source, cache_dir=cache_dir, store=store, clock=clock) for source in chosen]
+    return [
+        open_source(
+            source, cache_dir=cache_dir, store=store, clock=clock, honour_backoff=honour_backoff
+        )
+        for source in chosen
+    ]
 
 
 def _same_calendar(url: str) -> str:

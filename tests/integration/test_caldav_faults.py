@@ -673,3 +673,53 @@ def test_a_feed_password_over_plain_http_to_a_remote_address_is_refused_before_c
     with off_loopback_forbidden() as attempts, pytest.raises(ConfigError, match="allow_insecure"):
         read()
     assert attempts == []
+
+
+# --- the backoff schedule ----------------------------------------------------------------
+
+
+def backoff_config(tmp_path: Path, url: str) -> Path:
+    """A send-due config: the CalDAV source, nudges to the log only."""
+    source = radicale_source(tmp_path, url)
+    entry = "[[sources]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in source.items())
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'timezone = "Europe/Berlin"\nme = ["ana@example.com"]\n'
+        f'state_dir = "{tmp_path / "state"}"\n{entry}'
+        "[notify]\ndesktop = false\n[notify.quiet_hours]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_send_due_keeps_the_backoff_schedule_and_check_polls_anyway(
+    run_cli: RunCli, tmp_path: Path, faulty: ReportFaults
+) -> None:
+    """After a failed poll, send-due (a timer runs it) serves the cache and sends nothing to
+    the server until the next attempt is due; a person's check polls at once."""
+    config = backoff_config(tmp_path, through(faulty))
+
+    def send_due(at: str) -> subprocess.CompletedProcess[str]:
+        return run_cli("send-due", "--config", str(config), "--now", at, "--format", "json")
+
+    first = send_due("2026-03-09T09:00:00+01:00")
+    assert first.returncode == 0, first.stderr
+    faulty.inject(Fault.server_error())
+    failed = send_due("2026-03-09T09:00:10+01:00")
+    assert failed.returncode == 0, failed.stderr
+    assert "next attempt in" in failed.stderr  # at least 15 s away: backoff(1) is 15-30 s
+    faulty.reset()
+    waiting = send_due("2026-03-09T09:00:20+01:00")
+    assert waiting.returncode == 0, waiting.stderr
+    assert faulty.exchanges == []  # the cache served, nothing sent to the server
+    assert "next attempt in" not in waiting.stderr
+    faulty.clear()
+    later = send_due("2026-03-09T09:20:00+01:00")  # past any backoff (at most 15 min)
+    assert later.returncode == 0, later.stderr
+    assert faulty.exchanges != []
+    faulty.inject(Fault.server_error())
+    assert "next attempt in" in send_due("2026-03-09T09:20:10+01:00").stderr
+    faulty.reset()
+    manual = check(run_cli, config)
+    assert manual.returncode == 0, manual.stderr
+    assert faulty.exchanges != []  # check, run by a person, polls during the backoff

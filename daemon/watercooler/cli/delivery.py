@@ -77,7 +77,8 @@ def run_send_due(args: argparse.Namespace, session: Session) -> int:
     rules = active_rules(settings.resolved_rules_dir())
     now = parse_now(args.now, settings)
     with session.store(settings) as store:
-        sources = sources_to_read(settings, args.source, store, lambda: now)
+        # A timer runs send-due: it keeps a failed server's backoff schedule.
+        sources = sources_to_read(settings, args.source, store, lambda: now, honour_backoff=True)
         _, report = send_due(
             settings, sources, rules, store, notifier, now,
             days_back=args.days_back, days_ahead=args.days_ahead,

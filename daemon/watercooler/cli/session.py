@@ -96,12 +96,17 @@ def parse_now(text: str | None, settings: Settings) -> datetime:
 
 
 def sources_to_read(
-    settings: Settings, overrides: Sequence[str], store: Store, clock: Clock
+    settings: Settings,
+    overrides: Sequence[str],
+    store: Store,
+    clock: Clock,
+    *,
+    honour_backoff: bool = False,
 ) -> list[CalendarSource]:
     """The ``--source`` calendars or the configured ones; an error when there are none."""
     from watercooler.check import open_sources
 
-    sources = open_sources(settings, overrides, store, clock)
+    sources = open_sources(settings, overrides, store, clock, honour_backoff=honour_backoff)
     if not sources:
         raise ConfigError(
             "no calendar to read: add a [[sources]] entry to the config or pass --source"

@@ -42,11 +42,17 @@ def source_kind(settings: SourceSettings) -> str:
 
 
 def open_source(
-    settings: SourceSettings, *, cache_dir: Path, store: Store, clock: Clock
+    settings: SourceSettings,
+    *,
+    cache_dir: Path,
+    store: Store,
+    clock: Clock,
+    honour_backoff: bool = False,
 ) -> CalendarSource:
     """Given a configured source, return the backend that reads it.
 
     CalDAV sources keep their calendars in ``store``; feeds their bodies in ``cache_dir``.
+    With ``honour_backoff`` a CalDAV source sends nothing before its next attempt is due.
     Raise SourceError for a URL no backend can read.
     """
     kind = source_kind(settings)
@@ -70,7 +76,7 @@ def open_source(
         # of start-up that file and feed users should not pay.
         from watercooler.sources.caldav import CalDAVSource
 
-        return CalDAVSource(settings, store, clock)
+        return CalDAVSource(settings, store, clock, honour_backoff=honour_backoff)
     path = _local_path(settings.url.strip())
     return VdirSource(path) if kind == "vdir" else IcsFileSource(path)
 

@@ -56,8 +56,13 @@ class CalDAVSource:
         store: Store,
         clock: Clock,
         rng: random.Random | None = None,
+        *,
+        honour_backoff: bool = False,
     ) -> None:
         self.settings = settings
+        self.honour_backoff = honour_backoff
+        """Serve the cache, sending nothing, until a failed collection's next attempt is
+        due (``send-due`` and the daemon); ``check``, run by a person, polls anyway."""
         self.store = store
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
@@ -97,7 +102,24 @@ class CalDAVSource:
             known = [self.store.ensure_collection(c.url, c.name, self.url) for c in found]
         return [self._sync_collection(state) for state in known]
 
+    def _waiting(self, state: CollectionState) -> bool:
+        """Whether a failed collection's next attempt is not due yet (then its cache is
+        served, or, with nothing cached, the error said again)."""
+        if not self.honour_backoff or not state.next_attempt:
+            return False
+        due = datetime.fromisoformat(state.next_attempt)
+        if self.clock() >= due:
+            return False
+        if self.store.last_success(state.id) is None:
+            raise TransientError(
+                f"{self.label}: not reachable at the last attempt; next attempt at {due:%H:%M:%S}"
+            )
+        log.info("%s: next attempt at %s; using the cached copy", state.url, due)
+        return True
+
     def _sync_collection(self, state: CollectionState) -> CollectionState:
+        if self._waiting(state):
+            return state
         try:
             listing, full = self._listing(state)
             stored = self.store.etags(state.id)
