@@ -119,11 +119,11 @@ def build_notifier(
     The tokens of an Apprise config file are added to ``redactor`` before Apprise reads
     (and logs) the file, so the redactor the log filter holds must be this one.
     """
-    import apprise
-
     services: list[Service] = []
     problems: list[str] = []
     for index, secret in enumerate(settings.urls):
+        import apprise  # only with URLs to check: the log and the desktop need none of it
+
         raw = secret.get_secret_value().strip()
         tags, url = split_tags(raw)
         redactor.add_url(url)
