@@ -15,7 +15,7 @@ import pytest
 from conftest import RunCli
 from delivery_helpers import declined_coffee, delivery_config, only_rules, social_rule
 from receiver import Receiver
-from watercooler.store import Store
+from watercooler.store import Store, StoreError
 
 PAGE = 4096
 
@@ -93,7 +93,7 @@ def test_a_locked_or_unreadable_database_is_an_error_not_a_recovery(tmp_path: Pa
     (here a folder where the file should be) is an error, and nothing is moved."""
     path = database(tmp_path)
     path.mkdir(parents=True)
-    with pytest.raises(Exception, match="cannot open the state database"):
+    with pytest.raises(StoreError, match="cannot open the state database"):
         Store(path)
     assert path.is_dir()
     assert moved_aside(tmp_path) == []
