@@ -40,6 +40,9 @@ class CheckResult:
     facts: Facts
     """Everything the rules saw, history before the range included."""
     assessment: Assessment
+    failed: tuple[str, ...] = ()
+    """Why each source that could not be read failed (only when failures were tolerated:
+    then the rest was read, and the result lacks the failed sources' events)."""
 
     @property
     def nudges(self) -> list[dict[str, Any]]:
@@ -112,12 +115,16 @@ def run_check(
     progress: Progress | None = None,
     store: Store | None = None,
     rules: Sequence[Rule] = (),
+    *,
+    tolerate_failures: bool = False,
 ) -> CheckResult:
     """Read every source and classify the days around ``now`` (in the user's zone).
 
     With rules, the days before the range are read too (back to its first Monday and far
     enough for the longest lunch streak) and a day after it, so a nudge does not depend on
     where the range starts: a Friday reflection counts its whole week, a streak its days.
+    With ``tolerate_failures``, a source that cannot be read is listed in ``failed``
+    instead of raising, and the others are still read.
     """
     zone = settings.zone
     local_now = now.astimezone(zone)
@@ -125,7 +132,9 @@ def run_check(
     seen = _with_history(days, rules) if rules else days
     start, end = seen.bounds(zone)
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
-    occurrences = read_timeline(sources, window, progress, store)
+    failed: list[str] = []
+    on_failure = (lambda _source, error: failed.append(str(error))) if tolerate_failures else None
+    occurrences = read_timeline(sources, window, progress, store, on_failure)
     classification = classify(occurrences, seen.days(), settings)
     facts = Facts(classification, tuple(occurrences), seen, settings, days)
     return CheckResult(
@@ -135,6 +144,7 @@ def run_check(
         classification=_within(classification, days),
         facts=facts,
         assessment=assess(list(rules), facts),
+        failed=tuple(failed),
     )
 
 

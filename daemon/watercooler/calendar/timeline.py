@@ -37,6 +37,9 @@ WRITE_BATCH = 1000
 Progress = Callable[[str, int], None]
 """Told (source label, objects read so far) every :data:`PROGRESS_EVERY` objects."""
 
+OnFailure = Callable[[CalendarSource, SourceError], None]
+"""Told each source that could not be read, when reading goes on without it."""
+
 PROGRESS_EVERY = 500
 
 
@@ -93,16 +96,24 @@ def read_timeline(
     window: Window,
     progress: Progress | None = None,
     store: Store | None = None,
+    on_failure: OnFailure | None = None,
 ) -> list[Occurrence]:
     """Return the occurrences of all sources overlapping the window, ordered by start.
 
-    Raise SourceError when a source cannot be read, or none of its objects is iCalendar.
+    A source that cannot be read, or none of whose objects is iCalendar, raises
+    SourceError — unless ``on_failure`` is given: then it is told, and the other sources
+    are still read (each source is read on its own, so one failure loses only its events).
     """
     reader = _Reader(window, store)
     occurrences: list[Occurrence] = []
     try:
         for source in sources:
-            occurrences.extend(_read_source(source, reader, progress))
+            try:
+                occurrences.extend(_read_source(source, reader, progress))
+            except SourceError as error:
+                if on_failure is None:
+                    raise
+                on_failure(source, error)
     finally:
         reader.flush()
     occurrences.sort(key=lambda item: (item.start, item.end, item.info.summary, item.info.uid))

@@ -18,6 +18,7 @@ from watercooler.cli.options import (
     add_source_option,
 )
 from watercooler.cli.session import Session, active_rules, parse_now, sources_to_read
+from watercooler.errors import SourceError
 
 if TYPE_CHECKING:
     from watercooler.delivery.ledger import Ledger, Planned
@@ -66,7 +67,8 @@ def register(
 
 
 def run_send_due(args: argparse.Namespace, session: Session) -> int:
-    """``watercooler send-due``: one tick; exit 1 when a delivery failed."""
+    """``watercooler send-due``: one tick; exit 1 when a delivery failed, 2 (after
+    delivering from the others) when a calendar could not be read."""
     from watercooler.cli.render_delivery import report_json, report_text
     from watercooler.delivery.ledger import Ledger
     from watercooler.delivery.notifier import build_notifier
@@ -79,16 +81,19 @@ def run_send_due(args: argparse.Namespace, session: Session) -> int:
     with session.store(settings) as store:
         # A timer runs send-due: it keeps a failed server's backoff schedule.
         sources = sources_to_read(settings, args.source, store, lambda: now, honour_backoff=True)
-        _, report = send_due(
+        result, report = send_due(
             settings, sources, rules, store, notifier, now,
             days_back=args.days_back, days_ahead=args.days_ahead,
         )  # fmt: skip
         next_due = _next_due(Ledger(store), now)
     zone = settings.zone
     if args.format == "json":
-        session.write(report_json(report, now, zone, next_due) + "\n")
+        session.write(report_json(report, now, zone, next_due, result.failed) + "\n")
     else:
         session.write(report_text(report, now, zone, next_due))
+    if result.failed:
+        # Delivered from what could be read; the failed calendars are the error.
+        raise SourceError("\n".join(result.failed))
     return EXIT_FAILED if report.count("failed") else EXIT_OK
 
 

@@ -52,8 +52,15 @@ def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
     return "".join(lines)
 
 
-def report_json(report: Report, now: datetime, zone: tzinfo, next_due: Planned | None) -> str:
-    """The tick as JSON: what happened to each nudge, and what comes next."""
+def report_json(
+    report: Report,
+    now: datetime,
+    zone: tzinfo,
+    next_due: Planned | None,
+    unread: tuple[str, ...] = (),
+) -> str:
+    """The tick as JSON: what happened to each nudge, what comes next, and why each
+    calendar that could not be read failed."""
     document = {
         "now": _iso(now, zone),
         "planned": report.planned,
@@ -69,6 +76,7 @@ def report_json(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
             for o in report.outcomes
         ],
         "next_due": None if next_due is None else _planned_document(next_due, zone),
+        "unread_sources": [printable(reason, 300) for reason in unread],
     }
     return json.dumps(document, ensure_ascii=False)
 

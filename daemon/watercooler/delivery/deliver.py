@@ -234,15 +234,21 @@ def deliver(
     classification: Classification,
     watched: frozenset[str],
     now: datetime,
+    complete: bool = True,
 ) -> Report:
     """Plan the nudges the rules gave and deliver every one that is due at ``now``.
 
     ``situations`` tells, by key, whether each subject the rules looked at still fires;
     ``covered`` is the span they looked at; ``watched`` the rules whose situation a nudge
-    can change (only those back off).
+    can change (only those back off). When the calendars were not all read (``complete``
+    false), the history is not rewritten and no nudge is dropped for an event that is
+    missing: it may be in the calendar that failed.
     """
     report = Report()
-    ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
+    if complete:
+        ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
+    else:
+        covered = (now, now)  # an empty span: nothing's absence is evidence
     report.planned = ledger.plan(nudges, now)
     tick = _Tick(ledger, notifier, settings, now, watched, report)
     if ledger.store.recovered_from is not None:
@@ -252,6 +258,12 @@ def deliver(
             tick.settle(planned, "dropped", "due before the state database was recovered")
     for planned in ledger.settle(situations, covered, now):
         tick.outcome(planned, "dropped", "its situation changed before it was sent")
+    _send_actionable(ledger, tick, now)
+    return report
+
+
+def _send_actionable(ledger: Ledger, tick: _Tick, now: datetime) -> None:
+    """Send every open nudge that is due, digests as one message each."""
     handled: set[str] = set()
     for _ in range(2):  # the second round sends notices the first one raised
         digest: dict[str, list[Planned]] = {}
@@ -270,7 +282,6 @@ def deliver(
         for message, members in digest.items():
             title, body = _digest_text(members)
             tick.send(members, message, title, body)
-    return report
 
 
 def _digest_text(members: list[Planned]) -> tuple[str, str]:

@@ -45,8 +45,16 @@ def send_due(
     days_back: int = DAYS_BACK,
     days_ahead: int = DAYS_AHEAD,
 ) -> tuple[CheckResult, Report]:
-    """Evaluate the rules around ``now`` and deliver what is due; return both results."""
-    result = run_check(settings, sources, now, days_back, days_ahead, store=store, rules=rules)
+    """Evaluate the rules around ``now`` and deliver what is due; return both results.
+
+    A source that cannot be read does not silence the others: what was read is delivered
+    from, and the failures are in the result's ``failed`` for the caller to report. While a
+    source is missing, nothing is concluded from its absence (see :func:`deliver`).
+    """
+    result = run_check(
+        settings, sources, now, days_back, days_ahead, store=store, rules=rules,
+        tolerate_failures=True,
+    )  # fmt: skip
     facts = result.facts
     report = deliver(
         Ledger(store),
@@ -58,5 +66,6 @@ def send_due(
         classification=facts.classification,
         watched=watched_rules(rules),
         now=now,
+        complete=not result.failed,
     )
     return result, report
