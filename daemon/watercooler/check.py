@@ -7,17 +7,17 @@ function serves the CLI, the demo, the tests and, later, the daemon's poll loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from watercooler.calendar.records import Window
+from watercooler.calendar.records import Occurrence, Window, in_window
 from watercooler.calendar.timeline import Progress, read_timeline
 from watercooler.classify.classifier import Classification, classify
-from watercooler.errors import ConfigError, validation_message
+from watercooler.errors import ConfigError, SourceError, validation_message
 from watercooler.rulebook.evaluate import Assessment, assess
 from watercooler.rulebook.format import LunchTrigger, Rule
 from watercooler.rulebook.values import Facts
@@ -43,6 +43,15 @@ class CheckResult:
     failed: tuple[str, ...] = ()
     """Why each source that could not be read failed (only when failures were tolerated:
     then the rest was read, and the result lacks the failed sources' events)."""
+    empty: tuple[str, ...] = ()
+    """The sources that were read but have no event in the range."""
+    read: int = 0
+    """How many sources were read."""
+
+    @property
+    def nothing_in_range(self) -> bool:
+        """Whether every source was read and none has an event in the range."""
+        return self.read > 0 and len(self.empty) == self.read and not self.failed
 
     @property
     def nudges(self) -> list[dict[str, Any]]:
@@ -132,9 +141,9 @@ def run_check(
     seen = _with_history(days, rules) if rules else days
     start, end = seen.bounds(zone)
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
-    failed: list[str] = []
-    on_failure = (lambda _source, error: failed.append(str(error))) if tolerate_failures else None
-    occurrences = read_timeline(sources, window, progress, store, on_failure)
+    tally = _Tally(days.bounds(zone))
+    on_failure = tally.failure if tolerate_failures else None
+    occurrences = read_timeline(sources, window, progress, store, on_failure, tally.read)
     classification = classify(occurrences, seen.days(), settings)
     facts = Facts(classification, tuple(occurrences), seen, settings, days)
     return CheckResult(
@@ -144,8 +153,28 @@ def run_check(
         classification=_within(classification, days),
         facts=facts,
         assessment=assess(list(rules), facts),
-        failed=tuple(failed),
+        failed=tuple(tally.failed),
+        empty=tuple(tally.empty),
+        read=tally.read_count,
     )
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What happened to each source while the timeline was read."""
+
+    range: tuple[datetime, datetime]
+    failed: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    read_count: int = 0
+
+    def failure(self, _source: CalendarSource, error: SourceError) -> None:
+        self.failed.append(str(error))
+
+    def read(self, source: CalendarSource, occurrences: list[Occurrence]) -> None:
+        self.read_count += 1
+        if not any(in_window(occurrence, *self.range) for occurrence in occurrences):
+            self.empty.append(source.label)
 
 
 def _with_history(days: DateRange, rules: Sequence[Rule]) -> DateRange:

@@ -40,6 +40,9 @@ Progress = Callable[[str, int], None]
 OnFailure = Callable[[CalendarSource, SourceError], None]
 """Told each source that could not be read, when reading goes on without it."""
 
+OnRead = Callable[[CalendarSource, list[Occurrence]], None]
+"""Told each source that was read, with its occurrences in the window."""
+
 PROGRESS_EVERY = 500
 
 
@@ -97,6 +100,7 @@ def read_timeline(
     progress: Progress | None = None,
     store: Store | None = None,
     on_failure: OnFailure | None = None,
+    on_read: OnRead | None = None,
 ) -> list[Occurrence]:
     """Return the occurrences of all sources overlapping the window, ordered by start.
 
@@ -109,11 +113,15 @@ def read_timeline(
     try:
         for source in sources:
             try:
-                occurrences.extend(_read_source(source, reader, progress))
+                read = _read_source(source, reader, progress)
             except SourceError as error:
                 if on_failure is None:
                     raise
                 on_failure(source, error)
+                continue
+            if on_read is not None:
+                on_read(source, read)
+            occurrences.extend(read)
     finally:
         reader.flush()
     occurrences.sort(key=lambda item: (item.start, item.end, item.info.summary, item.info.uid))

@@ -122,6 +122,7 @@ def _show(
     finally:
         if reporter is not None:
             reporter.clear()
+    session.warn_if_me_unset(settings, result.facts.occurrences)
     if args.format == "json":
         session.write(to_json(result) + "\n")
     else:

@@ -86,6 +86,7 @@ def run_send_due(args: argparse.Namespace, session: Session) -> int:
             days_back=args.days_back, days_ahead=args.days_ahead,
         )  # fmt: skip
         next_due = _next_due(Ledger(store), now)
+    session.warn_if_me_unset(settings, result.facts.occurrences)
     zone = settings.zone
     if args.format == "json":
         session.write(report_json(report, now, zone, next_due, result.failed) + "\n")

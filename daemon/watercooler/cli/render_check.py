@@ -91,7 +91,9 @@ def to_text(result: CheckResult, *, colour: bool = False) -> str:
         paint("2", f"{result.days.first:%a %d %b} – {result.days.last:%a %d %b %Y}"),
         "",
     ]
-    for day in result.classification.days:
+    if result.nothing_in_range:
+        lines.extend(_nothing_in_range(result))
+    for day in () if result.nothing_in_range else result.classification.days:
         marker = paint("1", "  ◀ today") if day.date == today else ""
         label = f"{day.lunch:<8}"
         hint = paint("2", _day_hint(day))
@@ -100,15 +102,33 @@ def to_text(result: CheckResult, *, colour: bool = False) -> str:
         )
         for item in by_day.get(day.date, []):
             lines.append(_social_line(item, paint))
-    lines.append("")
-    lines.extend(_summary(result, paint))
-    if result.nudges:
+    if not result.nothing_in_range:
+        lines.append("")
+        lines.extend(_summary(result, paint))
+        if result.empty:
+            lines.append(
+                "no events in this range: " + ", ".join(printable(e, 80) for e in result.empty)
+            )
+    if result.nudges and result.nothing_in_range:
+        lines.extend(["", f"({len(result.nudges)} nudges for an empty calendar not shown)"])
+    elif result.nudges:
         lines.extend(["", paint("1", "nudges")])
         for nudge in result.nudges:
             due = datetime.fromisoformat(nudge["due"])
             title = printable(nudge["title"], 70)
             lines.append(f"  {short_time(due)}  tip {nudge['tip']}  {title}  [{nudge['rule']}]")
     return "\n".join(lines) + "\n"
+
+
+def _nothing_in_range(result: CheckResult) -> list[str]:
+    """In place of a page of free days: say the calendars are empty here, and what to try."""
+    names = ", ".join(printable(label, 80) for label in result.empty)
+    return [
+        f"no events between {result.days.first:%a %d %b} and {result.days.last:%a %d %b %Y} "
+        f"in {names}.",
+        "Is it the right calendar? Are the events in another range? (--now, --days-back, "
+        "--days-ahead)",
+    ]
 
 
 def _day_hint(day: DayFacts) -> str:

@@ -23,6 +23,7 @@ from watercooler.errors import ConfigError, WatercoolerError
 from watercooler.redaction import RedactingFilter, Redactor
 
 if TYPE_CHECKING:
+    from watercooler.calendar.records import Occurrence
     from watercooler.rulebook.format import Rule
     from watercooler.settings import Settings
     from watercooler.sources.base import CalendarSource, Clock
@@ -37,6 +38,8 @@ class Session:
 
     log_filter: RedactingFilter
     debug: bool = False
+    config_path: Path | None = None
+    """The config file the settings were read from (once loaded)."""
 
     @property
     def redactor(self) -> Redactor:
@@ -46,11 +49,25 @@ class Session:
     def load_settings(self, path: Path | None) -> Settings:
         """The settings from ``--config`` (or the default file) and the environment; their
         secrets are masked in the log and the output from here on."""
-        from watercooler.settings import load_settings
+        from watercooler.settings import default_config_path, load_settings
 
         settings = load_settings(path)
+        self.config_path = path if path is not None else default_config_path()
         self.log_filter.redactor = settings.redactor()
         return settings
+
+    def warn_if_me_unset(self, settings: Settings, occurrences: Sequence[Occurrence]) -> None:
+        """Without ``me``, no reply of mine can be found among an event's attendees, so
+        every invitation counts as accepted: say so once, with how to fix it."""
+        if settings.me or not any(o.info.attendees for o in occurrences):
+            return
+        where = self.config_path or "the config file"
+        log.warning(
+            "`me` is not set, so your replies to invitations cannot be read and every event "
+            'counts as accepted: add me = ["you@example.com"] (your calendar addresses) '
+            "to %s",
+            where,
+        )
 
     def write(self, text: str) -> None:
         """Print command output, with every known secret masked."""
