@@ -11,6 +11,7 @@ import unicodedata
 from datetime import datetime, tzinfo
 
 SHORT_TIME = "%a %d %b %H:%M"
+SHORT_TIME_WITH_YEAR = "%a %d %b %Y %H:%M"
 
 
 def printable(text: str, limit: int) -> str:
@@ -27,7 +28,13 @@ def one_line(text: str) -> str:
     )
 
 
-def short_time(moment: datetime, zone: tzinfo | None = None) -> str:
-    """A moment as messages show it, ``Wed 11 Mar 14:00``, in ``zone`` when given."""
+def short_time(moment: datetime, zone: tzinfo | None = None, *, now: datetime | None = None) -> str:
+    """A moment as messages show it, ``Wed 11 Mar 14:00``, in ``zone`` when given.
+
+    Every command writes the year the same way: only when the moment is in another year
+    than ``now`` (``Mon 04 Jan 2027 09:00`` on 30 December), so a date is never ambiguous.
+    """
     local = moment.astimezone(zone) if zone is not None else moment
+    if now is not None and local.year != (now.astimezone(zone) if zone else now).year:
+        return local.strftime(SHORT_TIME_WITH_YEAR)
     return local.strftime(SHORT_TIME)

@@ -74,3 +74,22 @@ def test_piping_into_a_reader_that_stops_ends_quietly(
     assert b"Error" not in errors, errors.decode()
     assert b"Traceback" not in errors
     assert writer.returncode in (0, 141)
+
+
+def test_every_command_writes_a_moment_in_another_year_with_its_year(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'timezone = "Europe/Berlin"\nstate_dir = "{tmp_path / "state"}"\n', encoding="utf-8"
+    )
+    base = ("--config", str(config), "--now", "2026-12-30T10:00")
+    snoozed = run_cli("snooze", "3d", *base)
+    assert snoozed.stdout == "snoozed until Sat 02 Jan 2027 10:00\n", snoozed.stderr
+    paused = run_cli("pause", "--until", "2027-01-04", *base)
+    assert paused.stdout.startswith("paused until Mon 04 Jan 2027 00:00"), paused.stderr
+    status = run_cli("status", *base)
+    assert "snoozed until Sat 02 Jan 2027 10:00" in status.stdout
+    assert "paused until Mon 04 Jan 2027 00:00" in status.stdout
+    same_year = run_cli("snooze", "1d", "--config", str(config), "--now", "2026-12-01T10:00")
+    assert same_year.stdout == "snoozed until Wed 02 Dec 10:00\n"  # this year: no year

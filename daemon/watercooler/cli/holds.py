@@ -80,7 +80,7 @@ def run_snooze(args: argparse.Namespace, session: Session) -> int:
     until = now + length
     with session.store(settings) as store:
         Ledger(store).set_hold(SNOOZE, now, until)
-    session.write(f"snoozed until {short_time(until, settings.zone)}\n")
+    session.write(f"snoozed until {short_time(until, settings.zone, now=now)}\n")
     return EXIT_OK
 
 
@@ -97,7 +97,8 @@ def run_pause(args: argparse.Namespace, session: Session) -> int:
         )
     with session.store(settings) as store:
         Ledger(store).set_hold(PAUSE, now, until)
-    session.write(f"paused until {until:%a %d %b %Y %H:%M}; 'watercooler resume' ends it\n")
+    when = short_time(until, settings.zone, now=now)
+    session.write(f"paused until {when}; 'watercooler resume' ends it\n")
     return EXIT_OK
 
 

@@ -116,7 +116,8 @@ def to_text(result: CheckResult, *, colour: bool = False) -> str:
         for nudge in result.nudges:
             due = datetime.fromisoformat(nudge["due"])
             title = printable(nudge["title"], 70)
-            lines.append(f"  {short_time(due)}  tip {nudge['tip']}  {title}  [{nudge['rule']}]")
+            when = short_time(due, now=result.now)
+            lines.append(f"  {when}  tip {nudge['tip']}  {title}  [{nudge['rule']}]")
     return "\n".join(lines) + "\n"
 
 

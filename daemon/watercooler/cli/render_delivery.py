@@ -35,7 +35,7 @@ def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
         lines.append(
             _line(
                 f"{outcome.action:<8}",
-                short_time(outcome.due, zone),
+                short_time(outcome.due, zone, now=now),
                 f"{printable(outcome.title, TITLE_WIDTH)}  [{outcome.rule}]",
                 f"— {printable(outcome.reason, 160)}",
             )
@@ -48,7 +48,8 @@ def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
     )
     lines.append(f"{totals} · {report.planned} newly planned\n")
     if next_due is not None:
-        lines.append(_line("next due", short_time(next_due.due, zone), _planned_label(next_due)))
+        when = short_time(next_due.due, zone, now=now)
+        lines.append(_line("next due", when, _planned_label(next_due)))
     return "".join(lines)
 
 
@@ -102,21 +103,23 @@ def status_text(status: Status) -> str:
     if not active:
         lines.append("not snoozed or paused\n")
     for hold in active:
-        lines.append(_hold_text(hold, zone) + "\n")
+        lines.append(_hold_text(hold, zone, now) + "\n")
     lines.append(" · ".join(f"{counts.get(state, 0)} {state}" for state in STATES) + "\n")
     upcoming = [p for p in open_nudges if p.due > now]
     if upcoming:
         lines.append(
-            _line("next due", short_time(upcoming[0].due, zone), _planned_label(upcoming[0]))
+            _line(
+                "next due", short_time(upcoming[0].due, zone, now=now), _planned_label(upcoming[0])
+            )
         )
     if open_nudges:
         lines.append("\nwaiting\n")
         for planned in open_nudges[:20]:
-            lines.append(_row(planned, zone))
+            lines.append(_row(planned, zone, now))
     if recent:
         lines.append("\nrecent\n")
         for planned in recent:
-            lines.append(_row(planned, zone))
+            lines.append(_row(planned, zone, now))
     return "".join(lines)
 
 
@@ -159,13 +162,13 @@ def _hold_until(active: list[Hold], name: str, zone: tzinfo) -> str | None:
     return next((_iso(h.until, zone) for h in active if h.name == name), None)
 
 
-def _hold_text(hold: Hold, zone: tzinfo) -> str:
+def _hold_text(hold: Hold, zone: tzinfo, now: datetime) -> str:
+    until = short_time(hold.until, zone, now=now)
     if hold.name == SNOOZE:
-        return f"snoozed until {short_time(hold.until, zone)}"
+        return f"snoozed until {until}"
     if hold.name == PAUSE:
-        return f"paused until {short_time(hold.until, zone)}"
+        return f"paused until {until}"
     rule = hold.name[len(RULE_HOLD) :]
-    until = short_time(hold.until, zone)
     return f"rule {rule} paused itself until {until} (its nudges changed nothing)"
 
 
@@ -173,9 +176,9 @@ def _planned_label(planned: Planned) -> str:
     return f"tip {planned.tip}  {printable(planned.title, TITLE_WIDTH)}  [{planned.rule}]"
 
 
-def _row(planned: Planned, zone: tzinfo) -> str:
+def _row(planned: Planned, zone: tzinfo, now: datetime) -> str:
     return _line(
-        f"  {short_time(planned.due, zone)}",
+        f"  {short_time(planned.due, zone, now=now)}",
         f"{planned.state:<8}",
         _planned_label(planned),
         f"— {printable(planned.reason, 100)}" if planned.reason else "",
