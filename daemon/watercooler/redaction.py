@@ -41,8 +41,10 @@ class Redactor:
             self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def add_url(self, url: str) -> None:
-        """Remember an Apprise (or any) URL and every part of it that may be a token."""
-        self.add(url, *url_secrets(url))
+        """Remember every part of an Apprise (or any) URL that may be a token. The parts,
+        not the whole URL: a URL with nothing secret in it (``json://127.0.0.1:8080/``) is
+        shown as it is, and one with a token shows where the token was."""
+        self.add(*url_secrets(url))
 
     def scrub(self, text: str) -> str:
         """The text with every known secret replaced by ``****``."""
