@@ -88,29 +88,43 @@ def _parse_zone(block: bytes, problems: list[str]) -> tuple[str, tzinfo | None] 
     if tzid is not None and _is_iana(tzid.strip()):
         return None
     named = f"time zone '{tzid.strip()[:100]}'" if tzid else "a time zone without TZID"
-    wrapped = b"BEGIN:VCALENDAR\r\n" + block.rstrip(b"\r\n") + b"\r\nEND:VCALENDAR\r\n"
     try:
         with library_warnings_logged():
-            component = Calendar.from_ical(wrapped).walk("VTIMEZONE")[0]
-            key = loose_key(str(component["TZID"]))
-            dense = _too_dense(component)
+            dense = _too_dense(block)
             if dense is not None:
                 problems.append(
                     f"skipped {named}: it changes {dense}, far more often than a zone does;"
                     " its times are read in your time zone"
                 )
-                return key, None
+                return (loose_key(tzid), None) if tzid else None
+            component = Calendar.from_ical(_wrapped(block)).walk("VTIMEZONE")[0]
             zone = component.to_tz(lookup_tzid=False)  # type: ignore[attr-defined]
-        return key, zone
+        return loose_key(str(component["TZID"])), zone
     except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
         log.debug("time zone %s: %s", tzid, error)
         problems.append(f"{named} cannot be read; its times are read in your time zone")
         return (loose_key(tzid), None) if tzid else None
 
 
-def _too_dense(zone: Component) -> str | None:
-    """Why one of a VTIMEZONE's observances recurs too densely to use, or None."""
-    for observance in zone.subcomponents:
+_ZONE_EDGE = re.compile(rb"^(BEGIN|END):VTIMEZONE", re.IGNORECASE | re.MULTILINE)
+_RENAMED = b"X-WATERCOOLER-UNCHECKED-ZONE"
+
+
+def _wrapped(block: bytes) -> bytes:
+    return b"BEGIN:VCALENDAR\r\n" + block.rstrip(b"\r\n") + b"\r\nEND:VCALENDAR\r\n"
+
+
+def _too_dense(block: bytes) -> str | None:
+    """Why one of a VTIMEZONE's observances recurs too densely to use, or None.
+
+    Read under another component name: icalendar keeps every VTIMEZONE it parses as the
+    process-wide zone of its TZID, and a too dense one would then stall the first event
+    that uses it.
+    """
+    if b"RRULE" not in block.upper():
+        return None
+    renamed = _ZONE_EDGE.sub(rb"\1:" + _RENAMED, block)
+    for observance in Calendar.from_ical(_wrapped(renamed)).walk():
         value = getattr(observance.get("DTSTART"), "dt", None)
         for rule in as_list(observance.get("RRULE")):
             if isinstance(value, date) and isinstance(rule, dict):
