@@ -89,6 +89,37 @@ def steps_needed(
     return (span_end - span_start) / period * per_period
 
 
+ZONE_STEP_BUDGET = 50_000
+"""How many steps a time zone's observance rule may cost; a real one changes twice a year."""
+ZONE_HORIZON = datetime(2100, 1, 1)  # noqa: DTZ001 - a wall-clock bound, in any zone
+"""How far a zone's rules are looked up at most (dateutil walks them from their DTSTART)."""
+
+
+def too_dense_zone_rule(rule: dict[str, list[object]], start: date | datetime) -> str | None:
+    """Return why a VTIMEZONE observance rule is too dense to use, None when it is not.
+
+    dateutil finds a zone's offset by walking the rule from its DTSTART up to the time
+    asked for, keeping every step: ``FREQ=SECONDLY`` from 1601 is billions of them.
+    """
+    try:
+        freq = str(rule["FREQ"][0]).upper()
+    except (KeyError, IndexError, TypeError):
+        return None
+    period = _PERIOD.get(freq, timedelta(days=1)) * max(_int(rule.get("INTERVAL"), 1), 1)
+    per_period = math.prod(len(rule.get(part, [None])) for part in _EXPANDING)
+    end = ZONE_HORIZON
+    until = rule.get("UNTIL")
+    if isinstance(until, list) and until and isinstance(until[0], date):
+        end = min(end, comparable(until[0]))
+    steps = steps_needed(comparable(start), end, period, per_period)
+    count = _int(rule.get("COUNT"), 0)
+    if count > 0:
+        steps = min(steps, count * per_period)
+    if steps > ZONE_STEP_BUDGET:
+        return f"FREQ={freq} from {start:%Y-%m-%d}"
+    return None
+
+
 def _rebase(master: Component, shift: timedelta) -> None:
     """Move DTSTART and DTEND forward by ``shift`` in wall-clock time."""
     if shift <= timedelta(0):

@@ -9,7 +9,7 @@ cannot be parsed or can never produce an instance — is named by :func:`broken_
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from icalendar import Component
@@ -67,12 +67,17 @@ def broken_reason(component: Component) -> str | None:
     start = component.get("DTSTART")
     if start is None:
         return "no DTSTART"
-    if safe_dt(start) is None:
-        return f"DTSTART cannot be read ({_first(start)!s:.60})"
-    for name in ("DTEND", "DURATION", "RECURRENCE-ID"):
+    for name in ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"):
         value = component.get(name)
-        if value is not None and safe_dt(value) is None:
-            return f"{name} cannot be read"
+        if isinstance(value, list):
+            return f"it has {len(value)} {name} lines, and may have only one"
+        if value is None:
+            continue
+        read = safe_dt(value)
+        if read is None:
+            return f"{name} cannot be read{_raw(value)}"
+        if not isinstance(read, timedelta if name == "DURATION" else date):
+            return f"{name} is not a {'duration' if name == 'DURATION' else 'date or date-time'}"
     for rule in as_list(component.get("RRULE")):
         if isinstance(rule, vBroken) or not hasattr(rule, "to_ical"):
             return "RRULE cannot be parsed"
@@ -117,6 +122,14 @@ def impossible_rule(rule: Any) -> str | None:
     if days and not any(abs(day) <= _MONTH_DAYS[month - 1] for month in months for day in days):
         return "names a day no month in it has"
     return None
+
+
+def _raw(value: Any) -> str:
+    """The text of a value icalendar could not read, as `` (text)``; "" if it kept none."""
+    if not isinstance(value, vBroken):
+        return ""
+    raw = str(value).strip()
+    return f" ({raw[:60]})" if raw else ""
 
 
 def _end_before_start(component: Component) -> str | None:

@@ -20,7 +20,7 @@ import x_wr_timezone
 from icalendar import Calendar, Component
 from icalendar.timezone import tzp
 
-from watercooler.calendar.density import bound_series
+from watercooler.calendar.density import SeriesTooDenseError, bound_series
 from watercooler.calendar.events import (
     broken_reason,
     component_status,
@@ -38,7 +38,8 @@ _SERIES_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
 @dataclass(slots=True)
 class ExpansionContext:
     """What expansion needs besides the event: the span for series, the cap, and where
-    warnings go (they are kept with the parsed object and shown again each time it is used).
+    warnings go (they are kept with the parsed object; each is told once per version of
+    the object's bytes).
     """
 
     span_start: datetime
@@ -85,9 +86,13 @@ def expand_group(
         return [_single(uid, usable[0], context)]
     try:
         return _series(uid, usable, context)
+    except SeriesTooDenseError as error:
+        context.warn(f"skipped event {uid}: {error}")
     except Exception as error:  # noqa: BLE001 - untrusted input meets a third-party expander
-        context.warn(f"skipped event {uid}: cannot expand its recurrence: {error}")
-        return []
+        # The expander's own words are about Python, not the calendar: they go to the log.
+        log.debug("%s: event %s: %s: %s", context.origin, uid, type(error).__name__, error)
+        context.warn(f"skipped event {uid}: its recurrence cannot be expanded")
+    return []
 
 
 def _single(uid: str, component: Component, context: ExpansionContext) -> RawOccurrence:

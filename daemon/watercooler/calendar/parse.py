@@ -4,7 +4,8 @@ Two costs dominate reading a large calendar with icalendar: parsing the same VTI
 block again in every object (CalDAV stores one object per event, each with its own copy),
 and parsing text nothing reads (descriptions, alarms, attachments). So VTIMEZONE blocks
 are cut out of the text before parsing and each distinct block is parsed once per
-registry, and :func:`slim` keeps only the properties classification reads.
+registry, and :func:`~watercooler.calendar.content.slim` keeps only the properties
+classification reads.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ import warnings
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import tzinfo
+from dataclasses import dataclass
+from datetime import date, tzinfo
 from functools import lru_cache
 
 from icalendar import Calendar, Component
+
+from watercooler.calendar.content import slim, to_utf8
+from watercooler.calendar.density import too_dense_zone_rule
+from watercooler.calendar.events import as_list
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +34,9 @@ _VTIMEZONE_BLOCK = re.compile(
     | re.MULTILINE | re.DOTALL,
 )  # fmt: skip
 
-ZoneMap = dict[str, tzinfo]
-"""Zones defined by one object's VTIMEZONE blocks, by loose TZID key."""
+ZoneMap = dict[str, tzinfo | None]
+"""Zones defined by one object's VTIMEZONE blocks, by loose TZID key; None for a zone that
+cannot be used (its times are then read in the user's zone)."""
 
 
 class TimezoneRegistry:
@@ -42,50 +49,89 @@ class TimezoneRegistry:
     :func:`relocalize`), so two calendars may define the same TZID differently (Outlook
     names every hand-made zone "Customized Time Zone"). TZIDs are matched loosely (case
     and white space folded) for clients whose TZID parameter differs from their
-    VTIMEZONE by a space.
+    VTIMEZONE by a space. A zone that cannot be read, or whose rules are too dense to use,
+    maps to None: its times are read in the user's zone, and the problem is told once.
     """
 
     def __init__(self) -> None:
-        self._zones: dict[bytes, tuple[str, tzinfo] | None] = {}
+        self._zones: dict[bytes, tuple[str, tzinfo | None] | None] = {}
 
-    def strip(self, data: bytes, origin: str = "") -> tuple[bytes, ZoneMap]:
-        """Return ``data`` without its VTIMEZONE blocks, and the custom zones they define."""
+    def strip(self, data: bytes) -> tuple[bytes, ZoneMap, list[str]]:
+        """Return ``data`` without its VTIMEZONE blocks, the custom zones they define, and
+        the problems of the blocks this registry had not seen before."""
         zones: ZoneMap = {}
+        problems: list[str] = []
         if b"TIMEZONE" not in data and b"timezone" not in data.lower():
-            return data, zones
+            return data, zones, problems
 
         def register(match: re.Match[bytes]) -> bytes:
-            entry = self._zone_of(match.group(0), origin)
+            entry = self._zone_of(match.group(0), problems)
             if entry is not None:
                 zones.setdefault(*entry)
             return b""
 
-        return _VTIMEZONE_BLOCK.sub(register, data), zones
+        return _VTIMEZONE_BLOCK.sub(register, data), zones, problems
 
-    def _zone_of(self, block: bytes, origin: str) -> tuple[str, tzinfo] | None:
+    def _zone_of(self, block: bytes, problems: list[str]) -> tuple[str, tzinfo | None] | None:
         key = hashlib.blake2b(block, digest_size=16).digest()
         if key not in self._zones:
-            self._zones[key] = _parse_zone(block, origin)
+            self._zones[key] = _parse_zone(block, problems)
         return self._zones[key]
 
 
-def _parse_zone(block: bytes, origin: str) -> tuple[str, tzinfo] | None:
-    """The (loose TZID, zone) a custom VTIMEZONE block defines; None for IANA names."""
+def _parse_zone(block: bytes, problems: list[str]) -> tuple[str, tzinfo | None] | None:
+    """The (loose TZID, zone) a custom VTIMEZONE block defines; None for IANA names.
+
+    The zone is None, and a problem is added, when the block cannot be used.
+    """
     tzid = _block_tzid(block)
     if tzid is not None and _is_iana(tzid.strip()):
         return None
-    wrapped = b"BEGIN:VCALENDAR\r\n" + block.rstrip(b"\r\n") + b"\r\nEND:VCALENDAR\r\n"
+    named = f"time zone '{tzid.strip()[:100]}'" if tzid else "a time zone without TZID"
     try:
-        with library_warnings_logged(origin):
-            component = Calendar.from_ical(wrapped).walk("VTIMEZONE")[0]
+        with library_warnings_logged():
+            dense = _too_dense(block)
+            if dense is not None:
+                problems.append(
+                    f"skipped {named}: it changes {dense}, far more often than a zone does;"
+                    " its times are read in your time zone"
+                )
+                return (loose_key(tzid), None) if tzid else None
+            component = Calendar.from_ical(_wrapped(block)).walk("VTIMEZONE")[0]
             zone = component.to_tz(lookup_tzid=False)  # type: ignore[attr-defined]
         return loose_key(str(component["TZID"])), zone
     except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
-        log.warning(
-            "%s: time zone %s cannot be read (%s); its times are read in your zone",
-            origin or "calendar", repr(tzid) if tzid else "without TZID", error,
-        )  # fmt: skip
+        log.debug("time zone %s: %s", tzid, error)
+        problems.append(f"{named} cannot be read; its times are read in your time zone")
+        return (loose_key(tzid), None) if tzid else None
+
+
+_ZONE_EDGE = re.compile(rb"^(BEGIN|END):VTIMEZONE", re.IGNORECASE | re.MULTILINE)
+_RENAMED = b"X-WATERCOOLER-UNCHECKED-ZONE"
+
+
+def _wrapped(block: bytes) -> bytes:
+    return b"BEGIN:VCALENDAR\r\n" + block.rstrip(b"\r\n") + b"\r\nEND:VCALENDAR\r\n"
+
+
+def _too_dense(block: bytes) -> str | None:
+    """Why one of a VTIMEZONE's observances recurs too densely to use, or None.
+
+    Read under another component name: icalendar keeps every VTIMEZONE it parses as the
+    process-wide zone of its TZID, and a too dense one would then stall the first event
+    that uses it.
+    """
+    if b"RRULE" not in block.upper():
         return None
+    renamed = _ZONE_EDGE.sub(rb"\1:" + _RENAMED, block)
+    for observance in Calendar.from_ical(_wrapped(renamed)).walk():
+        value = getattr(observance.get("DTSTART"), "dt", None)
+        for rule in as_list(observance.get("RRULE")):
+            if isinstance(value, date) and isinstance(rule, dict):
+                dense = too_dense_zone_rule(rule, value)
+                if dense is not None:
+                    return f"{dense} (its {observance.name} part)"
+    return None
 
 
 _TZID_LINE = re.compile(rb"^TZID[;:](?:[^:\r\n]*:)?(.*?)\r?$", re.IGNORECASE | re.MULTILINE)
@@ -110,70 +156,40 @@ def loose_key(tzid: str) -> str:
     return "".join(tzid.split()).casefold()
 
 
-def parse_calendars(
-    data: bytes, registry: TimezoneRegistry, origin: str = ""
-) -> tuple[list[Component], ZoneMap]:
-    """Given the text of an object, return its top-level components (usually VCALENDARs) and
-    the custom zones its VTIMEZONE blocks define.
+@dataclass(slots=True)
+class ParsedText:
+    """An object's top-level components (usually VCALENDARs), the custom zones its
+    VTIMEZONE blocks define, and the problems met reading its text, as sentences."""
 
-    Text that is not UTF-8 is read as Windows-1252, the usual other encoding of old
-    exports. Raise ValueError when the text is not iCalendar at all.
+    calendars: list[Component]
+    zones: ZoneMap
+    problems: list[str]
+
+
+def parse_calendars(data: bytes, registry: TimezoneRegistry) -> ParsedText:
+    """Given the text of an object, return what :class:`ParsedText` holds.
+
+    Bytes that are not UTF-8 are replaced (a file without any UTF-8 is read as
+    Windows-1252); a component without END is dropped (see
+    :func:`~watercooler.calendar.content.slim`). Raise ValueError when the text is not
+    iCalendar at all.
     """
     if not data.strip():
         # A zero-byte export is a failed write far more often than an empty calendar,
         # which still has its BEGIN:VCALENDAR; reading it as "all free" would mislead.
         raise ValueError("it is empty")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-    stripped, zones = registry.strip(data, origin)
-    with library_warnings_logged(origin):
-        calendars: list[Component] = list(Calendar.from_ical(slim(stripped), multiple=True))
+    data, decoding = to_utf8(data)
+    stripped, zones, problems = registry.strip(data)
+    text, structure = slim(stripped)
+    with library_warnings_logged():
+        calendars: list[Component] = list(Calendar.from_ical(text, multiple=True))
     if not calendars:
         raise ValueError("no BEGIN:VCALENDAR or BEGIN:VEVENT found")
-    return calendars, zones
-
-
-_FOLD = re.compile(rb"\r?\n[ \t]")
-_NEEDED = frozenset(
-    {
-        b"BEGIN", b"END", b"VERSION", b"CALSCALE", b"X-WR-TIMEZONE", b"UID", b"SUMMARY",
-        b"CATEGORIES", b"STATUS", b"TRANSP", b"X-MICROSOFT-CDO-BUSYSTATUS",
-        b"X-MICROSOFT-CDO-INTENDEDSTATUS", b"ORGANIZER", b"ATTENDEE", b"DTSTART", b"DTEND",
-        b"DURATION", b"RRULE", b"EXRULE", b"RDATE", b"EXDATE", b"RECURRENCE-ID", b"SEQUENCE",
-    }
-)  # fmt: skip
-_KEPT_COMPONENTS = frozenset({b"VCALENDAR", b"VEVENT"})
-
-
-def slim(data: bytes) -> bytes:
-    """Keep only the lines classification reads: VCALENDAR and VEVENT properties it uses.
-
-    Descriptions, alarms, attachments, to-dos and vendor properties are most of a real
-    calendar's text and most of icalendar's parsing time; none of them changes a result.
-    Lines are unfolded first, so a property folded anywhere (even before its ``:``) is
-    judged by its whole name.
-    """
-    kept: list[bytes] = []
-    skipping = 0
-    for line in _FOLD.sub(b"", data).splitlines():
-        name = line.split(b":", 1)[0].split(b";", 1)[0].strip().upper()
-        if name == b"BEGIN":
-            component = line.partition(b":")[2].strip().upper()
-            if skipping or component not in _KEPT_COMPONENTS:
-                skipping += 1
-                continue
-        elif name == b"END" and skipping:
-            skipping -= 1
-            continue
-        if not skipping and name in _NEEDED:
-            kept.append(line)
-    return b"\r\n".join(kept) + b"\r\n"
+    return ParsedText(calendars, zones, [*([decoding] if decoding else []), *problems, *structure])
 
 
 @contextmanager
-def library_warnings_logged(origin: str) -> Iterator[None]:
+def library_warnings_logged() -> Iterator[None]:
     """Turn the Python warnings a parser raises meanwhile into debug log lines.
 
     icalendar warns when it guesses what a vendor-prefixed TZID means; the guess is what
@@ -184,4 +200,4 @@ def library_warnings_logged(origin: str) -> Iterator[None]:
         warnings.simplefilter("always")
         yield
     for warning in caught:
-        log.debug("%s: %s", origin or "calendar", warning.message)
+        log.debug("icalendar: %s", warning.message)

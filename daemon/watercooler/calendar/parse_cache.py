@@ -18,7 +18,7 @@ from typing import Any
 from watercooler import __version__
 from watercooler.calendar.records import Attendee, EventInfo, Moment, RawOccurrence
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """Bump when what an entry holds changes: every stored entry is then rebuilt."""
 
 

@@ -26,8 +26,8 @@ from watercooler.calendar.records import NotICalendarError, RawOccurrence, Windo
 from watercooler.calendar.repairs import (
     drop_broken_lists,
     relocalize,
-    repair_dates_with_tzid,
     repair_misquoted_tzid,
+    repair_value_date,
 )
 
 SPAN_BEFORE = timedelta(days=60)
@@ -51,15 +51,15 @@ def parse_object(
 ) -> ParsedObject:
     """Parse one object and expand its events; raise NotICalendarError if it is not iCalendar."""
     try:
-        calendars, zones = parse_calendars(data, registry, origin)
+        text = parse_calendars(data, registry)
     except Exception as error:  # noqa: BLE001 - untrusted input, any parser error
         raise NotICalendarError(_first_line(error)) from None
     narrow = (window.read_start, window.read_end)
     span = (narrow[0] - SPAN_BEFORE, narrow[1] + SPAN_AFTER)
     raws: list[RawOccurrence] = []
-    warnings: list[str] = []
+    warnings = [f"{origin}: {problem}" for problem in text.problems]
     needs_span = narrowed = False
-    for calendar in calendars:
+    for calendar in text.calendars:
         context = ExpansionContext(
             span_start=span[0],
             span_end=span[1],
@@ -70,7 +70,7 @@ def parse_object(
             origin=origin,
         )
         for uid, components in event_groups(calendar):
-            _repair(uid, components, context, zones)
+            _repair(uid, components, context, text.zones)
             needs_span = needs_span or is_series(components)
             raws.extend(expand_group(uid, components, context))
         warnings.extend(context.warnings)
@@ -85,14 +85,22 @@ def _repair(
     """Mend what can be mended in place, warning once per problem and event."""
     unknown: set[str] = set()
     dropped: set[str] = set()
+    as_times: set[str] = set()
     for component in components:
         for name in repair_misquoted_tzid(component):
             context.warn(f"event {uid}: recovered a misquoted TZID in {name}")
-        repair_dates_with_tzid(component)
+        as_times.update(repair_value_date(component))
         dropped.update(drop_broken_lists(component))
         unknown |= relocalize(component, zones)
+    if as_times:
+        names = " and ".join(sorted(as_times))
+        verb = "is" if len(as_times) == 1 else "are"
+        context.warn(
+            f"event {uid}: {names} {verb} labelled VALUE=DATE but written as a date-time;"
+            " read as the time written"
+        )
     for name in sorted(dropped):
-        context.warn(f"event {uid}: ignored a {name} that cannot be parsed")
+        context.warn(f"event {uid}: ignored an {name} value that cannot be read")
     for tzid in sorted(unknown):
         context.warn(f"event {uid}: unknown time zone {tzid!r}, read in your time zone")
 

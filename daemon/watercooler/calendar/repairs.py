@@ -9,7 +9,7 @@ resolved by another object's definition of the same TZID.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from icalendar import Component
@@ -40,8 +40,10 @@ def drop_broken_lists(component: Component) -> list[str]:
 
 
 def _readable(item: Any) -> bool:
+    """Whether every value of an RDATE/EXDATE line is a date, a time or a period
+    (``VALUE=TIME`` gives times of day, which cannot be placed)."""
     try:
-        return all(hasattr(entry, "dt") for entry in item.dts)
+        return all(isinstance(entry.dt, date | tuple) for entry in item.dts)
     except Exception:  # noqa: BLE001 - icalendar raises its own error for broken values
         return False
 
@@ -62,14 +64,15 @@ def relocalize(component: Component, zones: ZoneMap) -> set[str]:
             tzid = param(prop, "TZID")
             if not tzid:
                 continue
-            zone = zones.get(loose_key(tzid))
+            key = loose_key(tzid)
+            zone = zones.get(key)
             for holder in getattr(prop, "dts", None) or [prop]:
                 value = safe_dt(holder)
                 if not isinstance(value, datetime):
                     continue
                 if zone is not None:
                     holder.dt = value.replace(tzinfo=zone)
-                elif value.tzinfo is None:
+                elif value.tzinfo is None and key not in zones:
                     unknown.add(tzid)
     return unknown
 
@@ -103,19 +106,26 @@ def repair_misquoted_tzid(component: Component) -> list[str]:
     return repaired
 
 
-def repair_dates_with_tzid(component: Component) -> list[str]:
-    """Make ``VALUE=DATE`` values dates again when a TZID made icalendar read a datetime.
+def repair_value_date(component: Component) -> list[str]:
+    """Settle ``VALUE=DATE`` values that icalendar read as a time; return the names of those
+    kept as the time they say.
 
     Old Apple clients write ``DTSTART;VALUE=DATE;TZID=US/Pacific:20021028``; RFC 5545 forbids
-    the TZID on a date, and the event is all-day. Return the names of the properties mended.
+    the TZID on a date, and the event is all-day: such a midnight becomes a date again. A
+    value that carries a time (``VALUE=DATE:20240312T120000``) says a time, and is read as
+    one; its wrong label is dropped.
     """
-    repaired = []
+    times = []
     for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
         prop = component.get(name)
         if prop is None or isinstance(prop, vBroken | list):
             continue
         value = safe_dt(prop)
-        if isinstance(value, datetime) and param(prop, "VALUE").upper() == "DATE":
+        if not isinstance(value, datetime) or param(prop, "VALUE").upper() != "DATE":
+            continue
+        if param(prop, "TZID") and value.time() == time(0, 0):
             prop.dt = value.date()
-            repaired.append(name)
-    return repaired
+        else:
+            prop.params.pop("VALUE", None)
+            times.append(name)
+    return times

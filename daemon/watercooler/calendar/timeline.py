@@ -57,17 +57,21 @@ class _Reader:
 
     def occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
         start, end = self.window.read_start, self.window.read_end
-        parsed = self._parsed(calendar_object, origin, start, end)
+        parsed, told = self._parsed(calendar_object, origin, start, end)
         for warning in parsed.warnings:
-            log.warning("%s", warning)
+            if warning not in told:
+                log.warning("%s", warning)
         placed = (place(raw, self.window.zone) for raw in parsed.occurrences)
         return [occurrence for occurrence in placed if in_window(occurrence, start, end)]
 
     def _parsed(
         self, calendar_object: CalendarObject, origin: str, start: datetime, end: datetime
-    ) -> ParsedObject:
-        """From the cache when it holds this object for this span, else parsed now."""
+    ) -> tuple[ParsedObject, frozenset[str]]:
+        """From the cache when it holds this object for this span, else parsed now; with the
+        warnings already told when the cache entry was made (an object's warnings are told
+        once per version of its bytes, not on every run)."""
         key = cache_key(calendar_object.data, self.window.cap)
+        told: frozenset[str] = frozenset()
         if self.store is not None:
             body = self.pending.get(key) or self.store.parsed(key)
             if body is not None:
@@ -75,8 +79,10 @@ class _Reader:
                     cached = decode(body, start, end)
                 except (ValueError, KeyError, TypeError, IndexError):
                     cached = None
-                if cached is not None and cached.covers(start, end):
-                    return cached
+                if cached is not None:
+                    told = frozenset(cached.warnings)
+                    if cached.covers(start, end):
+                        return cached, told
         if self.parser is None:
             from watercooler.calendar.reading import Parser
 
@@ -86,7 +92,7 @@ class _Reader:
             self.pending[key] = encode(parsed)
             if len(self.pending) >= WRITE_BATCH:
                 self.flush()
-        return parsed
+        return parsed, told
 
     def flush(self) -> None:
         if self.store is not None and self.pending:
