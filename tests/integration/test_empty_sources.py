@@ -202,3 +202,14 @@ def test_an_ics_file_rewritten_without_events_is_a_failed_read(
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
     assert f"{path}: the file holds no events, but it held 2 at the last read" in line
+
+
+def test_what_a_vdir_held_is_remembered_in_a_private_file(
+    run_cli: RunCli, config: Path, tmp_path: Path
+) -> None:
+    folder = vdir_with(tmp_path / "vdir", coffee=COFFEE, lunch=LUNCH)
+    assert run(run_cli, config, str(folder), "check", "--now", "2026-03-04T10:00").returncode == 0
+    [record] = (config.parent / "state" / "cache" / "local").iterdir()
+    assert record.stat().st_mode & 0o777 == 0o600
+    assert record.parent.stat().st_mode & 0o777 == 0o700
+    assert json.loads(record.read_text(encoding="utf-8")) == {"path": str(folder), "count": 2}
