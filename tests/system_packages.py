@@ -15,6 +15,7 @@ import pytest
 
 COMMANDS = {
     "dbus-daemon": "dbus-daemon",
+    "openssl": "openssl",
 }
 """Each command the tests run, and the Debian package that provides it."""
 

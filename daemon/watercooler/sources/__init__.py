@@ -51,7 +51,8 @@ def open_source(
 ) -> CalendarSource:
     """Given a configured source, return the backend that reads it.
 
-    CalDAV sources keep their calendars in ``store``; feeds their bodies in ``cache_dir``.
+    CalDAV sources keep their calendars in ``store``; feeds their bodies in ``cache_dir``,
+    files and vdirs how much they held at their last read.
     With ``honour_backoff`` a CalDAV source sends nothing before its next attempt is due.
     Raise SourceError for a URL no backend can read.
     """
@@ -70,6 +71,9 @@ def open_source(
             cache_dir=cache_dir / "feeds",
             timeout=settings.timeout,
             credentials=_feed_credentials(settings),
+            verify_tls=settings.verify_tls,
+            allow_insecure=settings.allow_insecure,
+            clock=clock,
         )
     if kind == "caldav":
         # Imported here: the CalDAV stack (caldav, niquests, lxml) costs a third of a second
@@ -78,7 +82,8 @@ def open_source(
 
         return CalDAVSource(settings, store, clock, honour_backoff=honour_backoff)
     path = _local_path(settings.url.strip())
-    return VdirSource(path) if kind == "vdir" else IcsFileSource(path)
+    # Local calendars remember how much they held, so that a sudden empty read is refused.
+    return VdirSource(path, cache_dir) if kind == "vdir" else IcsFileSource(path, cache_dir)
 
 
 def _local_path(url: str) -> Path:

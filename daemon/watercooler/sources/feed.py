@@ -1,27 +1,28 @@
 """iCalendar feeds over HTTP (``webcal://``, ``https://…/calendar.ics``).
 
-Feeds are fetched with a timeout and a conditional GET: the body is kept in the cache
+Feeds are fetched by :mod:`watercooler.sources.fetch` (one deadline for the whole exchange,
+the password only for its origin) with a conditional GET: the body is kept in the cache
 folder with its ETag and Last-Modified, so a feed that has not changed costs one ``304``.
 A body that is not iCalendar (an HTML login or captive-portal page answered with 200) is
-an error, never an empty calendar.
+an error, never an empty calendar; a calendar without events where the cached copy has
+some is a failed read, and the cached copy stays in use (as CalDAV does).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from watercooler.errors import SourceError
 from watercooler.private_files import write_private
-from watercooler.sources.base import CalendarObject
+from watercooler.sources.base import CalendarObject, Clock
+from watercooler.sources.emptiness import event_count
+from watercooler.sources.fetch import Answer, Request, fetch
 from watercooler.urls import http_url, redact_url, split_credentials
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,19 @@ class FeedSource:
         cache_dir: Path,
         timeout: float = 30.0,
         credentials: FeedCredentials | None = None,
+        verify_tls: bool = True,
+        allow_insecure: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         self.url, pair = split_credentials(http_url(url))
         in_url = FeedCredentials(*pair) if pair else None
         self.label = redact_url(url)
+        self.scheme = urlsplit(url).scheme if "://" in url else ""
         self.timeout = timeout
         self.credentials = credentials or in_url
+        self.verify_tls = verify_tls
+        self.allow_insecure = allow_insecure
+        self.clock = clock
         key = hashlib.sha256(self.url.encode()).hexdigest()[:24]
         self._body_path = cache_dir / f"{key}.ics"
         self._meta_path = cache_dir / f"{key}.json"
@@ -65,42 +73,52 @@ class FeedSource:
 
     def _fetch(self) -> tuple[bytes, str]:
         meta = self._cached_meta()
-        request = urllib.request.Request(self.url, headers=self._headers(meta))  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                body = response.read(MAX_FEED_BYTES + 1)
-                headers = response.headers
-        except urllib.error.HTTPError as error:
-            if error.code == 304 and self._body_path.exists():
-                log.debug("%s: not modified", self.label)
-                return self._body_path.read_bytes(), meta.get("etag", "")
-            raise SourceError(f"{self.label}: HTTP {error.code} {error.reason}") from None
-        except urllib.error.URLError as error:
-            raise SourceError(f"{self.label}: cannot fetch feed: {error.reason}") from None
-        except TimeoutError:
-            raise SourceError(f"{self.label}: no answer within {self.timeout:g} s") from None
-        except OSError as error:
-            raise SourceError(f"{self.label}: cannot fetch feed: {error}") from None
-        except (ValueError, http.client.HTTPException) as error:
-            raise SourceError(f"{self.label}: cannot fetch feed: {type(error).__name__}") from None
-        if len(body) > MAX_FEED_BYTES:
-            raise SourceError(f"{self.label}: feed larger than {MAX_FEED_BYTES} bytes")
-        _require_icalendar(body, self.label, headers.get("Content-Type", ""))
-        etag = headers.get("ETag") or hashlib.sha256(body).hexdigest()[:24]
-        self._store(body, {"etag": etag, "last_modified": headers.get("Last-Modified", "")})
+        cached = self._cached_body()
+        answer = fetch(self._request(meta, cached is not None))
+        if answer.status == 304 and cached is not None:
+            log.debug("%s: not modified", self.label)
+            return cached, meta.get("etag", "")
+        if not 200 <= answer.status < 300:
+            raise SourceError(f"{self.label}: HTTP {answer.status} {answer.reason}".rstrip())
+        body = answer.body
+        _require_icalendar(body, self.label, answer.content_type)
+        if cached is not None and _suspect_empty(body, cached, self.label, meta):
+            return cached, meta.get("etag", "")
+        etag = answer.etag or hashlib.sha256(body).hexdigest()[:24]
+        self._store(body, self._meta(answer, etag))
         return body, etag
 
-    def _headers(self, meta: dict[str, str]) -> dict[str, str]:
+    def _request(self, meta: dict[str, str], cached: bool) -> Request:
         headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
-        if self._body_path.exists():
+        if cached:
             if meta.get("etag"):
                 headers["If-None-Match"] = meta["etag"]
             if meta.get("last_modified"):
                 headers["If-Modified-Since"] = meta["last_modified"]
-        if self.credentials is not None:
-            pair = f"{self.credentials.username}:{self.credentials.password}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        return headers
+        credentials = self.credentials
+        return Request(
+            url=self.url,
+            label=self.label,
+            headers=headers,
+            timeout=self.timeout,
+            credentials=(credentials.username, credentials.password) if credentials else None,
+            verify_tls=self.verify_tls,
+            allow_insecure=self.allow_insecure,
+            max_bytes=MAX_FEED_BYTES,
+            given_scheme=self.scheme,
+        )
+
+    def _meta(self, answer: Answer, etag: str) -> dict[str, str]:
+        meta = {"etag": etag, "last_modified": answer.last_modified}
+        if self.clock is not None:
+            meta["fetched"] = self.clock().isoformat()
+        return meta
+
+    def _cached_body(self) -> bytes | None:
+        try:
+            return self._body_path.read_bytes()
+        except OSError:
+            return None
 
     def _cached_meta(self) -> dict[str, str]:
         try:
@@ -122,6 +140,24 @@ class FeedSource:
             log.warning("%s: cannot cache feed: %s", self.label, error.strerror)
 
 
+def _suspect_empty(body: bytes, cached: bytes, label: str, meta: dict[str, str]) -> bool:
+    """Whether an answer without events replaces a cached copy with some: then it is a
+    failed read, said in a warning, and the cached copy is used."""
+    if event_count(body):
+        return False
+    cached_events = event_count(cached)
+    if not cached_events:
+        return False
+    fetched = meta.get("fetched", "")
+    since = f" from {fetched[:16].replace('T', ' ')}" if fetched else ""
+    log.warning(
+        "%s: the feed answered a calendar without events while %d events are cached; "
+        "treated as a failed read; using the copy%s",
+        label, cached_events, since,
+    )  # fmt: skip
+    return True
+
+
 def _require_icalendar(body: bytes, label: str, content_type: str) -> None:
     """Raise SourceError unless the body starts like an iCalendar stream."""
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
@@ -129,5 +165,13 @@ def _require_icalendar(body: bytes, label: str, content_type: str) -> None:
         return
     kind = content_type.split(";")[0].strip() or "unknown content"
     if head.startswith((b"<!DOCTYPE", b"<HTML", b"<?XML", b"<")):
+        if "calendar" in kind.lower():
+            raise SourceError(
+                f"{label}: answered with a web page, not a calendar, although the server "
+                f"labelled it {kind}; open the URL in a browser to see what it says "
+                "(a sign-in or error page?)"
+            )
         raise SourceError(f"{label}: answered with a web page ({kind}), not a calendar")
+    if not body.strip():
+        raise SourceError(f"{label}: answered with nothing, not an iCalendar feed ({kind})")
     raise SourceError(f"{label}: answer is not an iCalendar feed ({kind})")

@@ -1,4 +1,9 @@
-"""Calendars on disk: a single ``.ics`` file, or a vdir folder with one object per file."""
+"""Calendars on disk: a single ``.ics`` file, or a vdir folder with one object per file.
+
+Given a cache folder, each remembers how much it held at its last read, and a file or
+folder that held events and is now empty is a failed read (see
+:mod:`watercooler.sources.emptiness`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 
 from watercooler.errors import SourceError
 from watercooler.sources.base import CalendarObject
+from watercooler.sources.emptiness import LastRead, event_count
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +31,14 @@ def _etag(data: bytes) -> str:
 class IcsFileSource:
     """One ``.ics`` file, read as a single object (it may hold many events)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
         self.label = str(path)
+        self.last_read = LastRead(cache_dir, path) if cache_dir is not None else None
 
     def objects(self) -> Iterator[CalendarObject]:
-        """Yield the file's content; raise SourceError if it cannot be read."""
+        """Yield the file's content; raise SourceError if it cannot be read, or holds no
+        event where it held some at the last read."""
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -39,6 +47,13 @@ class IcsFileSource:
             raise SourceError(f"{self.path}: is a folder, not an .ics file") from None
         except OSError as error:
             raise SourceError(f"{self.path}: cannot read: {error.strerror}") from None
+        if self.last_read is not None:
+            known, count = self.last_read.count(), event_count(data)
+            if known and not count:
+                raise SourceError(
+                    _empty_now(self.path, "file holds no events", known, self.last_read)
+                )
+            self.last_read.remember(count, known)
         yield CalendarObject(href=self.path.name, etag=_etag(data), data=data)
 
 
@@ -49,19 +64,33 @@ class VdirSource:
     at once; an unreadable file is skipped with a warning.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
         self.label = str(path)
+        self.last_read = LastRead(cache_dir, path) if cache_dir is not None else None
 
     def objects(self) -> Iterator[CalendarObject]:
-        """Yield each ``.ics`` file in name order; raise SourceError if the folder is unreadable."""
-        for entry in self._entries():
+        """Yield each ``.ics`` file in name order; raise SourceError if the folder is
+        unreadable, or empty where it held files at the last read."""
+        entries = self._entries()
+        known = self.last_read.count() if self.last_read is not None else 0
+        if known and not entries and self.last_read is not None:
+            raise SourceError(
+                _empty_now(self.path, "folder holds no .ics file", known, self.last_read)
+            )
+        read = 0
+        for entry in entries:
             try:
                 data = Path(entry.path).read_bytes()
             except OSError as error:
                 log.warning("%s: skipped unreadable file: %s", entry.path, error.strerror)
                 continue
+            read += 1
             yield CalendarObject(href=entry.name, etag=_etag(data), data=data)
+        if entries and not read:
+            raise SourceError(f"{self.path}: none of its {len(entries)} .ics files could be read")
+        if self.last_read is not None:
+            self.last_read.remember(read, known)
 
     def _entries(self) -> list[os.DirEntry[str]]:
         try:
@@ -78,3 +107,12 @@ class VdirSource:
         except OSError as error:
             raise SourceError(f"{self.path}: cannot read folder: {error.strerror}") from None
         return sorted(entries, key=lambda entry: entry.name)
+
+
+def _empty_now(path: Path, what: str, known: int, last_read: LastRead) -> str:
+    """The error for a local calendar that is empty now and was not at its last read."""
+    return (
+        f"{path}: the {what}, but it held {known} at the last read; treated as a failed "
+        "read, so nothing in it is taken as deleted (if you emptied it on purpose, delete "
+        f"{last_read.path})"
+    )
