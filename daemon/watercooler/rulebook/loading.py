@@ -17,8 +17,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from watercooler.errors import problem, validation_message
-from watercooler.rulebook.format import Rule, RuleFile
+from watercooler.errors import problem
+from watercooler.rulebook.format import (
+    PLACEHOLDERS,
+    UNKNOWN_PLACEHOLDER,
+    Rule,
+    RuleFile,
+    placeholder_problems,
+)
+from watercooler.rulebook.messages import detail_message, yaml_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +126,22 @@ def _parse_rule_text(text: str, name: str) -> tuple[list[LoadedRule], list[str]]
     try:
         node, data = _compose_and_construct(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        reason = getattr(error, "problem", None) or str(error)
+        line, reason = yaml_problem(error)
+        where = f":{line}" if line is not None else ""
         return [], [f"{name}{where}: not valid YAML: {reason}"]
     if node is None or data is None:
         return [], [f"{name}: the file is empty (expected 'rules:' with a list of rules)"]
     lines = _line_map(node)
-    errors = _duplicate_ids(data, name, lines)
+    errors = _duplicate_keys(node, name) + _duplicate_ids(data, name, lines)
+    errors += _placeholder_errors(data, name, lines)
     try:
         parsed = RuleFile.model_validate(data)
     except ValidationError as error:
-        errors += [_describe(name, lines, detail) for detail in error.errors(include_url=False)]
+        errors += [
+            _describe(name, lines, detail, data)
+            for detail in error.errors(include_url=False)
+            if detail["type"] != UNKNOWN_PLACEHOLDER
+        ]
     if errors:
         return [], sorted(errors, key=_line_of)
     return [
@@ -170,13 +181,60 @@ def _duplicate_ids(data: Any, name: str, lines: dict[tuple[Any, ...], int]) -> l
     return errors
 
 
+def _placeholder_errors(data: Any, name: str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    """Unknown placeholders, on the raw data so every one is found, each at its template's
+    line, whatever else is wrong with the rule."""
+    errors = []
+    for index, rule in enumerate(_raw_rules(data)):
+        trigger = rule.get("trigger")
+        kind = trigger.get("kind") if isinstance(trigger, dict) else None
+        message = rule.get("message")
+        if kind not in PLACEHOLDERS or not isinstance(message, dict):
+            continue
+        for part in ("title", "body"):
+            template = message.get(part)
+            if not isinstance(template, str):
+                continue
+            where = ("rules", index, "message", part)
+            errors += [
+                problem(name, where, text, line=lines.get(where, 0))
+                for text in placeholder_problems(template, kind)
+            ]
+    return errors
+
+
+def _raw_rules(data: Any) -> list[dict[str, Any]]:
+    """The rules of a file's raw data that are mappings."""
+    rules = data.get("rules") if isinstance(data, dict) else None
+    return [rule for rule in rules if isinstance(rule, dict)] if isinstance(rules, list) else []
+
+
+def _duplicate_keys(node: yaml.Node, name: str, path: tuple[Any, ...] = ()) -> list[str]:
+    """A key written twice in one mapping: YAML would silently keep the last one."""
+    errors = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            child = (*path, key.value)
+            if key.value in seen:
+                line = key.start_mark.line + 1
+                text = f"{key.value!r} is given twice here; only the last one would count"
+                errors.append(problem(name, child, text, line=line))
+            seen.add(key.value)
+            errors += _duplicate_keys(value, name, child)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            errors += _duplicate_keys(item, name, (*path, index))
+    return errors
+
+
 def _line_of(message: str) -> int:
     """The line number in a ``file:line: …`` message, for sorting errors by line."""
     found = re.search(r":(\d+): ", message)
     return int(found.group(1)) if found else 0
 
 
-def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any) -> str:
+def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any, data: Any) -> str:
     raw = detail["loc"]
     loc = tuple(
         part
@@ -188,7 +246,7 @@ def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any) -> str:
         if loc[:length] in lines:
             line = lines[loc[:length]]
             break
-    return problem(name, loc, validation_message(detail), line=line)
+    return problem(name, loc, detail_message(detail, data), line=line)
 
 
 _TRIGGER_KINDS = ("lunch", "social", "words", "weekly")
