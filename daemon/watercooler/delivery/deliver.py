@@ -234,12 +234,13 @@ def deliver(
     classification: Classification,
     watched: frozenset[str],
     now: datetime,
+    dropped: Sequence[tuple[Nudge, str]] = (),
 ) -> Report:
     """Plan the nudges the rules gave and deliver every one that is due at ``now``.
 
     ``situations`` tells, by key, whether each subject the rules looked at still fires;
     ``covered`` is the span they looked at; ``watched`` the rules whose situation a nudge
-    can change (only those back off).
+    can change (only those back off); ``dropped`` those due on a day off, not to be sent.
     """
     report = Report()
     ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
@@ -252,6 +253,7 @@ def deliver(
             tick.settle(planned, "dropped", "due before the state database was recovered")
     for planned in ledger.settle(situations, covered, now):
         tick.outcome(planned, "dropped", "its situation changed before it was sent")
+    _drop_on_days_off(tick, dropped)
     handled: set[str] = set()
     for _ in range(2):  # the second round sends notices the first one raised
         digest: dict[str, list[Planned]] = {}
@@ -271,6 +273,19 @@ def deliver(
             title, body = _digest_text(members)
             tick.send(members, message, title, body)
     return report
+
+
+def _drop_on_days_off(tick: _Tick, dropped: Sequence[tuple[Nudge, str]]) -> None:
+    """Record the nudges due on a day off that their rules do not give, once due, as
+    ``dropped`` with the reason; one planned before (when it was still due on a workday)
+    and not yet attempted is dropped too."""
+    for nudge, reason in dropped:
+        planned = tick.ledger.get(nudge.key)
+        if planned is None and nudge.due <= tick.now:
+            tick.ledger.plan([nudge], tick.now)
+            planned = tick.ledger.get(nudge.key)
+        if planned is not None and planned.state == "pending" and planned.attempts == 0:
+            tick.settle(planned, "dropped", reason)
 
 
 def _digest_text(members: list[Planned]) -> tuple[str, str]:

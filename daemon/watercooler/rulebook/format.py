@@ -67,8 +67,7 @@ def _rule_id(value: str) -> str:
 def _tag(value: str) -> str:
     if not _TAG.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a tag: tags are letters, digits, dashes and underscores "
-            "(at most 40)"
+            f"{value!r} is not a tag: tags are letters, digits, dashes and underscores (at most 40)"
         )
     return value
 

@@ -45,10 +45,17 @@ class Rulebook:
     rules: dict[str, LoadedRule] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     disabled: dict[str, LoadedRule] = field(default_factory=dict)
+    fallbacks: list[str] = field(default_factory=list)
+    """For a broken user file that overrides shipped rules: which shipped rule is active
+    in its place (not problems of their own)."""
 
     def active(self) -> list[LoadedRule]:
         """The enabled rules, by id."""
         return [self.rules[key] for key in sorted(self.rules)]
+
+    def warnings(self) -> list[str]:
+        """Every problem, then what is active in place of the broken files' rules."""
+        return [*self.errors, *self.fallbacks]
 
 
 def default_rules_dir() -> Path:
@@ -66,14 +73,43 @@ def load_rulebook(user_dir: Path | None) -> Rulebook:
     for layer in (default_rules_dir(), user_dir):
         if layer is None or not layer.is_dir():
             continue
-        loaded, errors = load_rule_files(sorted(layer.glob("*.y*ml")))
+        paths = sorted(layer.glob("*.y*ml"))
+        loaded, errors = load_rule_files(paths)
         book.errors.extend(errors)
+        if book.rules:
+            book.fallbacks += _fallbacks(paths, loaded, book)
         for rule in loaded:
             book.rules.pop(rule.rule.id, None)
             book.disabled.pop(rule.rule.id, None)
             target = book.rules if rule.rule.enabled else book.disabled
             target[rule.rule.id] = rule
     return book
+
+
+_ID_LINE = re.compile(r"""^[ \t-]*id:[ \t]*["']?([a-z0-9][a-z0-9-]*)""", re.MULTILINE)
+
+
+def _fallbacks(paths: list[Path], loaded: list[LoadedRule], book: Rulebook) -> list[str]:
+    """For each file that gave no rule because it is broken: the shipped rules its ids
+    name, which stay active in its place. Ids are read from the text, which may not even
+    be YAML."""
+    good = {rule.path for rule in loaded}
+    notes = []
+    for path in paths:
+        if str(path) in good:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for rule_id in dict.fromkeys(_ID_LINE.findall(text)):
+            shipped = book.rules.get(rule_id)
+            if shipped is not None:
+                notes.append(
+                    f"{path}: it has problems, so the shipped rule {rule_id!r} from "
+                    f"{shipped.path} is active in its place"
+                )
+    return notes
 
 
 def load_rule_files(paths: list[Path]) -> tuple[list[LoadedRule], list[str]]:
@@ -265,3 +301,24 @@ def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ..
         for index, item in enumerate(node.value):
             lines.update(_line_map(item, (*path, index)))
     return lines
+
+
+def rule_source(loaded: LoadedRule) -> str:
+    """A rule's text as its file has it, comments included, as a rule file of its own
+    (``rules:`` and the one rule) to copy; raise OSError if the file cannot be read."""
+    lines = Path(loaded.path).read_text(encoding="utf-8").splitlines()
+    node, _ = _compose_and_construct("\n".join(lines))
+    items = node.value if isinstance(node, yaml.MappingNode) else []
+    rules = next((value for key, value in items if key.value == "rules"), None)
+    if not isinstance(rules, yaml.SequenceNode) or loaded.index >= len(rules.value):
+        raise OSError(f"{loaded.path} changed since it was read")
+    starts = [item.start_mark.line for item in rules.value] + [len(lines)]
+    first, end = starts[loaded.index], starts[loaded.index + 1]
+    chunk = lines[first:end]
+    while chunk and (not chunk[-1].strip() or chunk[-1].lstrip().startswith("#")):
+        chunk.pop()
+    indent = len(chunk[0]) - len(chunk[0].lstrip(" -")) if chunk else 0
+    dash = chunk[0].find("-") if chunk else 0
+    cut = dash if 0 <= dash < indent else indent
+    body = [line[cut:] if line[:cut].strip() == "" else line for line in chunk]
+    return "rules:\n" + "".join(f"  {line}".rstrip() + "\n" for line in body)
