@@ -162,7 +162,7 @@ def _parse_rule_text(text: str, name: str) -> tuple[list[LoadedRule], list[str]]
     try:
         node, data = _compose_and_construct(text)
     except yaml.YAMLError as error:
-        line, reason = yaml_problem(error)
+        line, reason = yaml_problem(error, text)
         where = f":{line}" if line is not None else ""
         return [], [f"{name}{where}: not valid YAML: {reason}"]
     if node is None or data is None:

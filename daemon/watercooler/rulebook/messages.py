@@ -9,6 +9,7 @@ and a misspelt key gets the key it probably meant.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,8 +58,12 @@ _PROBLEMS = {
 }
 
 
-def yaml_problem(error: yaml.YAMLError) -> tuple[int | None, str]:
-    """Given a YAML error, return the 1-based line to fix (None if unknown) and why."""
+def yaml_problem(error: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """Given a YAML error in ``text``, return the 1-based line to fix (None if unknown) and
+    why."""
+    opened = _swallowing_quote(text)
+    if opened is not None:
+        return opened, "this quote is never closed"
     context = str(getattr(error, "context", None) or "")
     context_mark = getattr(error, "context_mark", None)
     problem_mark = getattr(error, "problem_mark", None)
@@ -71,6 +76,25 @@ def yaml_problem(error: yaml.YAMLError) -> tuple[int | None, str]:
         if fragment in problem:
             return line, words
     return line, _plain(problem)
+
+
+_KEY_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w-]*:(?:[ \t]|$)", re.MULTILINE)
+
+
+def _swallowing_quote(text: str) -> int | None:
+    """The line of a quoted value that runs on over lines that look like ``key: value``:
+    a quote left open, closed only by the next value's quote, so the parser stops lines
+    later. None when there is no such value before the parser stops."""
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if not isinstance(token, yaml.ScalarToken) or token.plain:
+                continue
+            start, end = token.start_mark, token.end_mark
+            if start.line != end.line and _KEY_LINE.search(text, start.index, end.index):
+                return int(start.line) + 1
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def _plain(text: str) -> str:
