@@ -322,21 +322,17 @@ def test_rules_show_prints_a_shipped_rule_as_a_file_to_copy(
     assert listing["desk-lunch-streak"] == ("on", str(copy))
 
 
-def test_rules_show_prints_the_last_rule_of_a_user_file_with_its_comments(
+def test_rules_show_prints_just_the_one_rule_of_a_user_file(
     run_cli: RunCli, config: Path, user_rules: Path
 ) -> None:
-    text = (
-        rule_text("first-rule")
-        + "  # my own lunch rule\n"
-        + rule_text("second-rule", tip=3).removeprefix("rules:\n")
-        + "\n# the end\n"
-    )
-    write(user_rules, "mine.yaml", text.replace("  - id: second", "  - id: second", 1))
-    result = run_cli("--config", str(config), "rules", "show", "first-rule")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1:] == rule_text("first-rule").splitlines()
-    second = run_cli("--config", str(config), "rules", "show", "second-rule")
-    assert second.stdout.splitlines()[1:] == rule_text("second-rule", tip=3).splitlines()
+    second = rule_text("second-rule", tip=3).removeprefix("rules:\n")
+    text = rule_text("first-rule") + "\n  # my own lunch rule\n" + second + "\n# the end\n"
+    write(user_rules, "mine.yaml", text)
+    first = run_cli("--config", str(config), "rules", "show", "first-rule")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[1:] == rule_text("first-rule").splitlines()
+    last = run_cli("--config", str(config), "rules", "show", "second-rule")
+    assert last.stdout.splitlines()[1:] == rule_text("second-rule", tip=3).splitlines()
 
 
 def test_rules_show_of_an_unknown_rule_is_one_error_line_with_exit_2(

@@ -269,6 +269,48 @@ def test_an_unquoted_time_of_day_is_never_read_as_minutes_after_midnight() -> No
         assert loaded[0].rule.due.at == time(15, 0)
 
 
+def test_a_key_written_twice_in_one_rule_is_an_error_on_its_second_line() -> None:
+    text = GOOD.replace("    tip: 2\n", "    tip: 2\n    tip: 3\n")
+    assert errors_of(text) == [
+        f"{NAME}:4: at 'rules[0].tip': 'tip' is given twice here; only the last one would count"
+    ]
+
+
+def test_a_misspelt_trigger_kind_gets_a_suggestion() -> None:
+    text = GOOD.replace("kind: lunch", "kind: lunches")
+    assert errors_of(text) == [
+        f"{NAME}:4: at 'rules[0].trigger': unknown trigger kind 'lunches'; did you mean "
+        "'lunch'? (known: lunch, social, words, weekly)"
+    ]
+
+
+def test_a_misspelt_key_in_due_gets_a_suggestion() -> None:
+    text = GOOD.replace('      at: "11:00"\n', '      at: "11:00"\n      afer: start\n')
+    assert f"{NAME}:9: at 'rules[0].due.afer': unknown key; did you mean 'after'?" in (
+        errors_of(text)
+    )
+
+
+def test_a_tag_is_described_in_words_not_as_a_pattern() -> None:
+    text = GOOD.replace("    tip: 2\n", "    tip: 2\n    tags: [my phone]\n")
+    assert errors_of(text) == [
+        f"{NAME}:4: at 'rules[0].tags[0]': 'my phone' is not a tag: tags are letters, "
+        "digits, dashes and underscores (at most 40)"
+    ]
+
+
+def test_days_off_takes_defer_drop_or_send() -> None:
+    loaded, errors = parse_rule_text(
+        GOOD.replace("    tip: 2\n", "    tip: 2\n    days_off: send\n"), NAME
+    )
+    assert errors == []
+    assert loaded[0].rule.days_off == "send"
+    assert parse_rule_text(GOOD, NAME)[0][0].rule.days_off == "defer"
+    assert errors_of(GOOD.replace("    tip: 2\n", "    tip: 2\n    days_off: skip\n")) == [
+        f"{NAME}:4: at 'rules[0].days_off': Input should be 'defer', 'drop' or 'send'"
+    ]
+
+
 # -- several mistakes ----------------------------------------------------------------------------
 
 
