@@ -61,9 +61,9 @@ _PROBLEMS = {
 def yaml_problem(error: yaml.YAMLError, text: str) -> tuple[int | None, str]:
     """Given a YAML error in ``text``, return the 1-based line to fix (None if unknown) and
     why."""
-    opened = _swallowing_quote(text)
-    if opened is not None:
-        return opened, "this quote is never closed"
+    swallowing = _swallowing_quote(text)
+    if swallowing is not None:
+        return swallowing, "this quote is never closed"
     context = str(getattr(error, "context", None) or "")
     context_mark = getattr(error, "context_mark", None)
     problem_mark = getattr(error, "problem_mark", None)
