@@ -256,7 +256,7 @@ def _weekly_candidates(rule: Rule, trigger: WeeklyTrigger, facts: Facts) -> list
         values = {**week_values(day, facts), "date": day.isoformat(), "day": f"{day:%A}"}
         due = _due(rule, day, facts.settings)
         fires, reason = True, "weekly"
-        if _is_off(day, facts):
+        if rule.days_off != "send" and _is_off(day, facts):
             fires, reason = False, "a day off"
         elif trigger.below_goal == "people":
             met, goal = int(values["people_met"]), int(values["people_goal"])
