@@ -19,6 +19,7 @@ import pytest
 
 from conftest import RunCli
 from helpers import ME, calendar, event
+from watercooler.rulebook.format import PLACEHOLDERS
 from watercooler.rulebook.loading import default_rules_dir, load_rulebook
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -138,7 +139,7 @@ def test_rules_check_reports_every_file_and_counts_the_valid_rules_only_when_all
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{empty}: the file is empty (expected 'rules:' with a list of rules)",
-        f"{bad_yaml}:3: not valid YAML: expected <block end>, but found '<block mapping start>'",
+        f"{bad_yaml}:3: not valid YAML: the indentation does not line up with the lines above it",
         "2 problems found",
     ]
 
@@ -180,6 +181,165 @@ def test_rules_check_of_a_missing_file_says_it_cannot_read_it(
     result = run_cli("rules", "check", str(missing))
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith(f"{missing}: cannot read: ")
+
+
+MANY_MISTAKES = """\
+rules:
+  - id: Team Lunch
+    tip: 9
+    trigger:
+      kind: lunch
+      outcomes: [alone]
+      atleast: 2
+    due:
+      at: "11:00"
+    expire_after: 1h
+    message:
+      title: "{cout} lunches alone"
+      body: >-
+        On {date} you ate alone;
+        {summary} was on.
+"""
+
+
+def test_rules_check_reports_every_mistake_at_once_each_on_the_line_to_fix(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "team.yaml", MANY_MISTAKES)
+    result = run_cli("rules", "check", str(path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    known = (
+        "count, date, day, events, free_gaps, gap, gap_end, gap_start, lunch_goal, outcome, "
+        "people_goal, people_met, person, rule, social_lunches, window"
+    )
+    assert result.stdout.splitlines() == [
+        f"{path}:2: at 'rules[0].id': 'Team Lunch' is not an id: ids are lowercase letters, "
+        "digits and dashes (at most 63, like desk-lunch-streak)",
+        f"{path}:3: at 'rules[0].tip': Input should be less than or equal to 4",
+        f"{path}:7: at 'rules[0].trigger.atleast': unknown key; did you mean 'at_least'?",
+        f"{path}:10: at 'rules[0].expire_after': unknown key; did you mean 'expires_after'?",
+        f"{path}:12: at 'rules[0].message.title': unknown placeholder {{cout}} for a lunch "
+        f"rule; did you mean {{count}}? (known: {known})",
+        f"{path}:13: at 'rules[0].message.body': unknown placeholder {{summary}} for a lunch "
+        f"rule (known: {known})",
+        "6 problems found",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        (
+            'rules:\n  - id: a\n    summary: "never closed\n    tip: 2\n    due: {at: "9:00"}\n',
+            3,
+            "this quote is never closed",
+        ),
+        (
+            "rules:\n  - id: a\n    tags: [phone, desk\n    tip: 2\n",
+            3,
+            "this '[' list is never closed with ']'",
+        ),
+        (
+            "rules:\n  - id: a\n    tip\n    due: 2\n",
+            3,
+            "this line needs a ':' after its key (key: value)",
+        ),
+        (
+            "rules:\n  - id: a\n    summary: lunch: later\n",
+            3,
+            "a ':' where YAML does not expect one: put text with ': ' in quotes, "
+            "or check the indentation",
+        ),
+    ],
+    ids=["unclosed-quote", "unclosed-list", "missing-colon", "colon-in-text"],
+)
+def test_rules_check_puts_a_yaml_mistake_on_the_line_where_it_is_made(
+    run_cli: RunCli, tmp_path: Path, text: str, line: int, reason: str
+) -> None:
+    path = write(tmp_path, "broken.yaml", text)
+    result = run_cli("rules", "check", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:{line}: not valid YAML: {reason}",
+        "1 problem found",
+    ]
+
+
+def test_a_broken_user_file_overriding_a_shipped_rule_says_which_shipped_rule_is_active(
+    run_cli: RunCli, config: Path, user_rules: Path, tmp_path: Path
+) -> None:
+    mine = write(user_rules, "mine.yaml", rule_text("free-lunch-slot", tip=0))
+    shipped = default_rules_dir() / "lunch.yaml"
+    note = (
+        f"{mine}: it has problems, so the shipped rule 'free-lunch-slot' from {shipped} "
+        "is active in its place"
+    )
+    result = run_cli("--config", str(config), "rules", "check")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{mine}:3: at 'rules[0].tip': Input should be greater than or equal to 1",
+        note,
+        "1 problem found",
+    ]
+    listing = run_cli("--config", str(config), "rules", "list")
+    assert listed(listing.stdout)["free-lunch-slot"] == ("on", str(shipped))
+    assert f"watercooler: warning: {note}" in listing.stderr.splitlines()
+    checked = run_cli(
+        *("check", "--config", str(config), "--source", str(desk_week(tmp_path))),
+        *("--now", "2026-03-31T08:00"),
+    )
+    assert f"watercooler: warning: {note}" in checked.stderr.splitlines()
+
+
+def test_a_broken_file_that_overrides_nothing_shipped_names_no_fallback(
+    run_cli: RunCli, config: Path, user_rules: Path
+) -> None:
+    write(user_rules, "mine.yaml", rule_text("my-own-rule", tip=0))
+    result = run_cli("--config", str(config), "rules", "check")
+    assert "active in its place" not in result.stdout
+    assert result.stdout.splitlines()[-1] == "1 problem found"
+
+
+# -- rules show ---------------------------------------------------------------------------
+
+
+def test_rules_show_prints_a_shipped_rule_as_a_file_to_copy(
+    run_cli: RunCli, config: Path, user_rules: Path
+) -> None:
+    result = run_cli("--config", str(config), "rules", "show", "desk-lunch-streak")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"# desk-lunch-streak, from {default_rules_dir() / 'lunch.yaml'}"
+    assert lines[1:4] == ["rules:", "  - id: desk-lunch-streak", "    tip: 2"]
+    assert "lunch-swallowed" not in result.stdout
+    assert '      title: "{count} lunches alone lately"' in lines
+    copy = write(
+        user_rules, "copy.yaml", result.stdout.replace("in_last_workdays: 5", "in_last_workdays: 4")
+    )
+    checked = run_cli("--config", str(config), "rules", "check")
+    assert checked.stdout == "9 rules valid\n", checked.stdout
+    listing = listed(run_cli("--config", str(config), "rules", "list").stdout)
+    assert listing["desk-lunch-streak"] == ("on", str(copy))
+
+
+def test_rules_show_prints_just_the_one_rule_of_a_user_file(
+    run_cli: RunCli, config: Path, user_rules: Path
+) -> None:
+    second = rule_text("second-rule", tip=3).removeprefix("rules:\n")
+    text = rule_text("first-rule") + "\n  # my own lunch rule\n" + second + "\n# the end\n"
+    write(user_rules, "mine.yaml", text)
+    first = run_cli("--config", str(config), "rules", "show", "first-rule")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[1:] == rule_text("first-rule").splitlines()
+    last = run_cli("--config", str(config), "rules", "show", "second-rule")
+    assert last.stdout.splitlines()[1:] == rule_text("second-rule", tip=3).splitlines()
+
+
+def test_rules_show_of_an_unknown_rule_is_one_error_line_with_exit_2(
+    run_cli: RunCli, config: Path
+) -> None:
+    result = run_cli("--config", str(config), "rules", "show", "desk-lunch")
+    assert_one_line_error(result, "no rule 'desk-lunch'", "desk-lunch-streak")
 
 
 # -- rules list ---------------------------------------------------------------------------
@@ -326,6 +486,64 @@ def test_rules_explain_uses_the_users_override(
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].endswith(f"from {mine}")
     assert "FIRES  2026-03-27  due Fri 27 Mar 11:00" in result.stdout
+
+
+def social_week(tmp_path: Path) -> Path:
+    """A coffee I have not answered on Wed 1 April 2026, after desk lunches."""
+    path = tmp_path / "social.ics"
+    path.write_text(
+        calendar(
+            event("Lunch at my desk", "20260331T120000", "20260331T123000"),
+            event(
+                "Coffee with Sam",
+                "20260401T150000",
+                "20260401T153000",
+                attendees=[(ME, "NEEDS-ACTION"), ("sam@example.com", "ACCEPTED")],
+            ),
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_rules_explain_shows_only_the_facts_the_rules_placeholders_can_name(
+    run_cli: RunCli, config: Path, tmp_path: Path
+) -> None:
+    result = run_cli(
+        *("--config", str(config), "rules", "explain", "social-unanswered"),
+        *("--source", str(social_week(tmp_path)), "--now", "2026-03-31T08:00"),
+        *("--days-back", "0", "--days-ahead", "1"),
+    )
+    assert result.returncode == 0, result.stderr
+    (facts,) = [line.strip() for line in result.stdout.splitlines() if "facts: " in line]
+    names = {
+        item.split("=")[0] for item in facts.removeprefix("facts: ").split(", ") if "=" in item
+    }
+    assert {"summary", "start", "status", "people_met"} <= names
+    assert names <= PLACEHOLDERS["social"]
+    assert "alone_lunches=" not in result.stdout
+    assert "free_gaps=" not in result.stdout
+
+
+def test_rules_explain_honours_format_json(run_cli: RunCli, config: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        *("--config", str(config), "rules", "explain", "social-unanswered"),
+        *("--source", str(social_week(tmp_path)), "--now", "2026-03-31T08:00"),
+        *("--days-back", "0", "--days-ahead", "1", "--format", "json"),
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["rule"] == "social-unanswered"
+    assert document["trigger"] == "social"
+    assert document["from"] == str(default_rules_dir() / "social.yaml")
+    (subject,) = document["subjects"]
+    assert subject["fires"] is True
+    assert subject["due"] == "2026-03-31T15:00:00+02:00"
+    assert subject["reason"] == "status unanswered"
+    assert subject["facts"]["summary"] == "Coffee with Sam"
+    assert set(subject["facts"]) <= PLACEHOLDERS["social"]
+    assert subject["nudge"]["title"] == "Still undecided: Coffee with Sam"
+    assert subject["nudge"]["key"].startswith("social-unanswered/")
 
 
 # -- check with the user's rules -----------------------------------------------------------

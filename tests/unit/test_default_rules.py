@@ -374,10 +374,11 @@ def test_social_unanswered_stays_quiet_for_a_social_event_i_am_not_invited_to(
 
 
 def test_social_unanswered_leaves_a_nudge_due_before_the_range_out(tmp_path: Path) -> None:
-    result = run(tmp_path, social("Coffee", MON, mine="NEEDS-ACTION"))
+    coffee = social("Coffee", TUE, mine="NEEDS-ACTION")
+    result = run(tmp_path, coffee, now="2026-03-10T07:00", ahead=3)
     assert of(result, "social-unanswered") == []
     (seen,) = verdicts(result, "social-unanswered").values()
-    assert seen == (False, "due Sun 08 Mar 15:00, outside the range")
+    assert seen == (False, "due Mon 09 Mar 15:00, outside the range")
 
 
 # -- social-missed ------------------------------------------------------------------------
@@ -653,7 +654,7 @@ def test_due_times_keep_their_wall_clock_time_across_the_change_to_summer_time(
         ("free-lunch-slot", "2026-03-23T10:00:00+01:00"),
         ("desk-lunch-streak", "2026-03-27T10:45:00+01:00"),
         ("weekly-reflection", "2026-03-27T15:00:00+01:00"),
-        ("social-unanswered", "2026-03-29T15:00:00+02:00"),
+        ("social-unanswered", "2026-03-30T09:00:00+02:00"),  # due on Sunday: moved
         ("desk-lunch-streak", "2026-03-30T10:45:00+02:00"),
         ("lunch-swallowed", "2026-03-31T08:30:00+02:00"),
         ("outreach-quota", "2026-04-01T10:00:00+02:00"),
@@ -678,7 +679,8 @@ def test_the_monday_plan_after_the_change_is_due_at_nine_summer_time(tmp_path: P
 def test_a_nudge_due_in_the_skipped_hour_is_given_in_real_local_time(tmp_path: Path) -> None:
     """01:45 + 1h on 29 March is 03:45 summer time; 02:45 does not exist in Berlin."""
     release = event("Release night", "20260329T013000", "20260329T014500")
-    result = run(tmp_path, release, now="2026-03-29T00:00", back=0, ahead=0)
+    every_day = settings(workdays=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+    result = run(tmp_path, release, now="2026-03-29T00:00", back=0, ahead=0, config=every_day)
     assert dues(result, "deadline-celebration") == ["2026-03-29T03:45:00+02:00"]
 
 

@@ -99,14 +99,14 @@ def test_durations_are_read_in_days_hours_and_minutes() -> None:
 def test_bad_yaml_is_reported_with_the_line_where_the_parser_stopped() -> None:
     text = "rules:\n  - id: my-rule\n   tip: 2\n"
     assert errors_of(text) == [
-        f"{NAME}:3: not valid YAML: expected <block end>, but found '<block mapping start>'"
+        f"{NAME}:3: not valid YAML: the indentation does not line up with the lines above it"
     ]
 
 
 def test_a_tab_for_indentation_is_bad_yaml_on_its_line() -> None:
     text = "rules:\n\t- id: my-rule\n"
     assert errors_of(text) == [
-        f"{NAME}:2: not valid YAML: found character '\\t' that cannot start any token"
+        f"{NAME}:2: not valid YAML: a tab where YAML needs spaces: indent with spaces"
     ]
 
 
@@ -117,7 +117,9 @@ def test_an_unknown_key_in_a_rule_is_named_with_its_line() -> None:
 
 def test_an_unknown_key_in_a_trigger_is_named_without_the_trigger_kind_in_the_path() -> None:
     text = GOOD.replace("      outcomes: [alone]\n", "      outcomes: [alone]\n      atleast: 2\n")
-    assert errors_of(text) == [f"{NAME}:7: at 'rules[0].trigger.atleast': unknown key"]
+    assert errors_of(text) == [
+        f"{NAME}:7: at 'rules[0].trigger.atleast': unknown key; did you mean 'at_least'?"
+    ]
 
 
 def test_an_unknown_top_level_key_is_named() -> None:
@@ -157,8 +159,8 @@ def test_a_tip_outside_the_guide_is_rejected() -> None:
 def test_an_unknown_trigger_kind_lists_the_known_ones() -> None:
     text = GOOD.replace("kind: lunch", "kind: dinner")
     assert errors_of(text) == [
-        f"{NAME}:4: at 'rules[0].trigger': Input tag 'dinner' found using 'kind' does not "
-        "match any of the expected tags: 'lunch', 'social', 'words', 'weekly'"
+        f"{NAME}:4: at 'rules[0].trigger': unknown trigger kind 'dinner' "
+        "(known: lunch, social, words, weekly)"
     ]
 
 
@@ -172,7 +174,8 @@ def test_a_duration_that_is_not_one_names_the_value() -> None:
 def test_an_id_with_spaces_and_capitals_is_rejected() -> None:
     text = GOOD.replace("id: my-rule", "id: My Rule")
     assert errors_of(text) == [
-        f"{NAME}:2: at 'rules[0].id': String should match pattern '^[a-z0-9][a-z0-9-]{{0,62}}$'"
+        f"{NAME}:2: at 'rules[0].id': 'My Rule' is not an id: ids are lowercase letters, "
+        "digits and dashes (at most 63, like desk-lunch-streak)"
     ]
 
 
@@ -183,7 +186,8 @@ def test_a_rule_without_a_message_says_the_field_is_required() -> None:
 
 def test_a_file_that_is_a_list_instead_of_a_mapping_is_rejected_at_the_top() -> None:
     assert errors_of("- id: my-rule\n") == [
-        f"{NAME}:1: at '(top)': Input should be a valid dictionary or instance of RuleFile"
+        f"{NAME}:1: at '(top)': a rule file is a mapping: it starts with 'rules:' and a list "
+        "of rules"
     ]
 
 
@@ -228,7 +232,8 @@ def test_a_count_as_large_as_its_window_is_possible() -> None:
 def test_an_unknown_placeholder_names_the_known_ones_for_that_trigger() -> None:
     text = GOOD.replace('title: "{count} lunches alone"', 'title: "{summary} again"')
     assert errors_of(text) == [
-        f"{NAME}:2: at 'rules[0]': unknown placeholder {{summary}} for a lunch rule (known: "
+        f"{NAME}:10: at 'rules[0].message.title': unknown placeholder {{summary}} for a lunch "
+        "rule (known: "
         "count, date, day, events, free_gaps, gap, gap_end, gap_start, lunch_goal, outcome, "
         "people_goal, people_met, person, rule, social_lunches, window)"
     ]
@@ -262,6 +267,48 @@ def test_an_unquoted_time_of_day_is_never_read_as_minutes_after_midnight() -> No
         assert errors[0].startswith(f"{NAME}:8: at 'rules[0].due.at': "), errors
     else:
         assert loaded[0].rule.due.at == time(15, 0)
+
+
+def test_a_key_written_twice_in_one_rule_is_an_error_on_its_second_line() -> None:
+    text = GOOD.replace("    tip: 2\n", "    tip: 2\n    tip: 3\n")
+    assert errors_of(text) == [
+        f"{NAME}:4: at 'rules[0].tip': 'tip' is given twice here; only the last one would count"
+    ]
+
+
+def test_a_misspelt_trigger_kind_gets_a_suggestion() -> None:
+    text = GOOD.replace("kind: lunch", "kind: lunches")
+    assert errors_of(text) == [
+        f"{NAME}:4: at 'rules[0].trigger': unknown trigger kind 'lunches'; did you mean "
+        "'lunch'? (known: lunch, social, words, weekly)"
+    ]
+
+
+def test_a_misspelt_key_in_due_gets_a_suggestion() -> None:
+    text = GOOD.replace('      at: "11:00"\n', '      at: "11:00"\n      afer: start\n')
+    assert f"{NAME}:9: at 'rules[0].due.afer': unknown key; did you mean 'after'?" in (
+        errors_of(text)
+    )
+
+
+def test_a_tag_is_described_in_words_not_as_a_pattern() -> None:
+    text = GOOD.replace("    tip: 2\n", "    tip: 2\n    tags: [my phone]\n")
+    assert errors_of(text) == [
+        f"{NAME}:4: at 'rules[0].tags[0]': 'my phone' is not a tag: tags are letters, "
+        "digits, dashes and underscores (at most 40)"
+    ]
+
+
+def test_days_off_takes_defer_drop_or_send() -> None:
+    loaded, errors = parse_rule_text(
+        GOOD.replace("    tip: 2\n", "    tip: 2\n    days_off: send\n"), NAME
+    )
+    assert errors == []
+    assert loaded[0].rule.days_off == "send"
+    assert parse_rule_text(GOOD, NAME)[0][0].rule.days_off == "defer"
+    assert errors_of(GOOD.replace("    tip: 2\n", "    tip: 2\n    days_off: skip\n")) == [
+        f"{NAME}:4: at 'rules[0].days_off': Input should be 'defer', 'drop' or 'send'"
+    ]
 
 
 # -- several mistakes ----------------------------------------------------------------------------
@@ -353,7 +400,7 @@ def test_an_empty_and_a_bad_yaml_user_file_are_both_reported_and_the_rest_loads(
     book = load_rulebook(folder)
     assert book.errors == [
         f"{empty}: the file is empty (expected 'rules:' with a list of rules)",
-        f"{bad}:3: not valid YAML: expected <block end>, but found '<block mapping start>'",
+        f"{bad}:3: not valid YAML: the indentation does not line up with the lines above it",
     ]
     assert "my-rule" in book.rules
 

@@ -1,20 +1,27 @@
-"""The rule commands: ``rules check``, ``rules list`` and ``rules explain``.
+"""The rule commands: ``rules check``, ``rules list``, ``rules show`` and ``rules explain``.
 
 Rules turn what ``check`` finds into nudges; these commands let the person who edits them
-see every mistake with its file and line, what is active and where it comes from, and why
-one rule fires or stays quiet on their own calendar.
+see every mistake with its file and line, what is active and where it comes from, a rule's
+text to copy, and why one rule fires or stays quiet on their own calendar.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from watercooler.cli.options import add_source_option, add_view_options
 from watercooler.cli.session import Session, parse_now, sources_to_read, wall_clock
 from watercooler.errors import ConfigError
 from watercooler.text import one_line, printable
+
+if TYPE_CHECKING:
+    from watercooler.rulebook.evaluate import Candidate
+    from watercooler.rulebook.loading import LoadedRule, Rulebook
+    from watercooler.rulebook.nudge import Nudge
 
 log = logging.getLogger("watercooler")
 
@@ -52,6 +59,15 @@ def register(
         "with its tip, trigger, summary and the file it comes from.",
     )
     listing.set_defaults(handler=run_rules_list)
+    show = actions.add_parser(
+        "show",
+        parents=[common],
+        help="print one rule as a file to copy",
+        description="Print the rule with this id as its file has it (comments included), "
+        "as a rule file of its own: copy it into your rules folder to change it.",
+    )
+    show.add_argument("rule_id", metavar="ID")
+    show.set_defaults(handler=run_rules_show)
     explain = actions.add_parser(
         "explain",
         parents=[common],
@@ -81,9 +97,12 @@ def run_rules_check(args: argparse.Namespace, session: Session) -> int:
         settings = session.load_settings(args.config)
         book = load_rulebook(settings.resolved_rules_dir())
         errors, count = book.errors, len(book.rules) + len(book.disabled)
+        notes = book.fallbacks
     for problem in errors:
         session.write(one_line(problem) + "\n")
     if errors:
+        for note in notes if not args.paths else []:
+            session.write(one_line(note) + "\n")
         session.write(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found\n")
         return EXIT_INVALID
     session.write(f"{count} rule{'s' if count != 1 else ''} valid\n")
@@ -96,7 +115,7 @@ def run_rules_list(args: argparse.Namespace, session: Session) -> int:
 
     settings = session.load_settings(args.config)
     book = load_rulebook(settings.resolved_rules_dir())
-    for problem in book.errors:
+    for problem in book.warnings():
         log.warning("%s", problem)
     rows = [(loaded, "on") for loaded in book.active()]
     rows += [(book.disabled[key], "off") for key in sorted(book.disabled)]
@@ -109,6 +128,30 @@ def run_rules_list(args: argparse.Namespace, session: Session) -> int:
     return EXIT_OK
 
 
+def run_rules_show(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler rules show ID``: the rule's text, as a file of its own to copy."""
+    from watercooler.rulebook.loading import load_rulebook, rule_source
+
+    settings = session.load_settings(args.config)
+    loaded = _find(load_rulebook(settings.resolved_rules_dir()), args.rule_id)
+    try:
+        text = rule_source(loaded)
+    except (OSError, ValueError) as error:
+        why = f"{loaded.path}: cannot read the rule {args.rule_id!r}: {error}"
+        raise ConfigError(why) from None
+    session.write(f"# {loaded.rule.id}, from {loaded.path}\n{text}")
+    return EXIT_OK
+
+
+def _find(book: Rulebook, rule_id: str) -> LoadedRule:
+    """A rule by id, switched off or not; ConfigError naming the known ids if none."""
+    loaded = book.rules.get(rule_id) or book.disabled.get(rule_id)
+    if loaded is None:
+        known = ", ".join(sorted([*book.rules, *book.disabled])) or "none"
+        raise ConfigError(f"no rule {rule_id!r} (known: {known})")
+    return loaded
+
+
 def run_rules_explain(args: argparse.Namespace, session: Session) -> int:
     """``watercooler rules explain ID``: every subject one rule judged in the range."""
     from watercooler.check import run_check
@@ -117,11 +160,7 @@ def run_rules_explain(args: argparse.Namespace, session: Session) -> int:
     from watercooler.rulebook.loading import load_rulebook
 
     settings = session.load_settings(args.config)
-    book = load_rulebook(settings.resolved_rules_dir())
-    loaded = book.rules.get(args.rule_id) or book.disabled.get(args.rule_id)
-    if loaded is None:
-        known = ", ".join(sorted([*book.rules, *book.disabled])) or "none"
-        raise ConfigError(f"no rule {args.rule_id!r} (known: {known})")
+    loaded = _find(load_rulebook(settings.resolved_rules_dir()), args.rule_id)
     with session.store(settings, required=False) as store:
         sources = sources_to_read(settings, args.source, store, wall_clock(settings))
         now = parse_now(args.now, settings)
@@ -131,9 +170,48 @@ def run_rules_explain(args: argparse.Namespace, session: Session) -> int:
         )  # fmt: skip
     start, end = result.days.bounds(settings.zone)
     shown = [
-        (candidate, nudge)
+        (_placeholders_only(candidate, loaded), nudge)
         for candidate, nudge in explain(loaded.rule, result.facts)
         if candidate.due is None or start <= candidate.due < end
     ]
-    session.write(render_explanation(loaded, shown))
+    if args.format == "json":
+        session.write(json.dumps(_explanation(loaded, shown), ensure_ascii=False, indent=2))
+        session.write("\n")
+    else:
+        session.write(render_explanation(loaded, shown))
     return EXIT_OK
+
+
+def _placeholders_only(candidate: Candidate, loaded: LoadedRule) -> Candidate:
+    """The candidate with only the facts its rule's messages can name as placeholders."""
+    from dataclasses import replace
+
+    from watercooler.rulebook.format import PLACEHOLDERS
+
+    usable = PLACEHOLDERS[loaded.rule.trigger.kind]
+    values = {k: v for k, v in candidate.values.items() if k in usable}
+    return replace(candidate, values=values | {"rule": loaded.rule.id})
+
+
+def _explanation(loaded: LoadedRule, shown: list[tuple[Candidate, Nudge | None]]) -> dict[str, Any]:
+    """``rules explain --format json``: the rule, and each subject with its verdict."""
+    rule = loaded.rule
+    return {
+        "rule": rule.id,
+        "tip": rule.tip,
+        "trigger": rule.trigger.kind,
+        "enabled": rule.enabled,
+        "from": loaded.path,
+        "summary": rule.summary,
+        "subjects": [
+            {
+                "subject": candidate.subject,
+                "due": candidate.due.isoformat(timespec="seconds") if candidate.due else None,
+                "fires": nudge is not None,
+                "reason": candidate.reason,
+                "facts": dict(sorted(candidate.values.items())),
+                "nudge": nudge.document() if nudge is not None else None,
+            }
+            for candidate, nudge in shown
+        ],
+    }

@@ -125,9 +125,7 @@ def sources_to_read(
 
     sources = open_sources(settings, overrides, store, clock, honour_backoff=honour_backoff)
     if not sources:
-        raise ConfigError(
-            "no calendar to read: add a [[sources]] entry to the config or pass --source"
-        )
+        raise ConfigError(settings.missing_sources_message())
     return sources
 
 
@@ -136,6 +134,6 @@ def active_rules(rules_dir: Path | None) -> list[Rule]:
     from watercooler.rulebook.loading import load_rulebook
 
     book = load_rulebook(rules_dir)
-    for problem in book.errors:
+    for problem in book.warnings():
         log.warning("%s", problem)
     return [loaded.rule for loaded in book.active()]

@@ -235,14 +235,16 @@ def deliver(
     watched: frozenset[str],
     now: datetime,
     complete: bool = True,
+    dropped: Sequence[tuple[Nudge, str]] = (),
 ) -> Report:
     """Plan the nudges the rules gave and deliver every one that is due at ``now``.
 
     ``situations`` tells, by key, whether each subject the rules looked at still fires;
     ``covered`` is the span they looked at; ``watched`` the rules whose situation a nudge
-    can change (only those back off). When the calendars were not all read (``complete``
-    false), the history is not rewritten and no nudge is dropped for an event that is
-    missing: it may be in the calendar that failed.
+    can change (only those back off); ``dropped`` those due on a day off, not to be sent.
+    When the calendars were not all read (``complete`` false), the history is not
+    rewritten and no nudge is dropped for an event that is missing: it may be in the
+    calendar that failed.
     """
     report = Report()
     if complete:
@@ -258,6 +260,7 @@ def deliver(
             tick.settle(planned, "dropped", "due before the state database was recovered")
     for planned in ledger.settle(situations, covered, now):
         tick.outcome(planned, "dropped", "its situation changed before it was sent")
+    _drop_on_days_off(tick, dropped)
     _send_actionable(ledger, tick, now)
     return report
 
@@ -282,6 +285,19 @@ def _send_actionable(ledger: Ledger, tick: _Tick, now: datetime) -> None:
         for message, members in digest.items():
             title, body = _digest_text(members)
             tick.send(members, message, title, body)
+
+
+def _drop_on_days_off(tick: _Tick, dropped: Sequence[tuple[Nudge, str]]) -> None:
+    """Record the nudges due on a day off that their rules do not give, once due, as
+    ``dropped`` with the reason; one planned before (when it was still due on a workday)
+    and not yet attempted is dropped too."""
+    for nudge, reason in dropped:
+        planned = tick.ledger.get(nudge.key)
+        if planned is None and nudge.due <= tick.now:
+            tick.ledger.plan([nudge], tick.now)
+            planned = tick.ledger.get(nudge.key)
+        if planned is not None and planned.state == "pending" and planned.attempts == 0:
+            tick.settle(planned, "dropped", reason)
 
 
 def _digest_text(members: list[Planned]) -> tuple[str, str]:

@@ -61,6 +61,7 @@ def send_due(
         notifier,
         settings,
         nudges=result.assessment.nudges,
+        dropped=result.assessment.dropped,
         situations=result.assessment.situations,
         covered=facts.days.bounds(settings.zone),
         classification=facts.classification,

@@ -9,7 +9,7 @@ applied in due order.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from watercooler.calendar.records import Occurrence
@@ -31,6 +31,7 @@ from watercooler.rulebook.values import (
     fill,
     week_values,
 )
+from watercooler.rulebook.workdays import is_day_off, next_working_morning
 from watercooler.settings import Settings
 from watercooler.text import short_time
 from watercooler.timebox import WEEKDAYS, at_local_time
@@ -45,16 +46,23 @@ class Candidate:
     fires: bool
     reason: str
     values: dict[str, str]
+    first_due: datetime | None = None
+    """When it was due before a day off moved it (its expiry counts from then)."""
+    day_off: bool = False
+    """It would fire, but falls due on a day off and its rule (or the lack of a working
+    morning while it is still useful) drops it."""
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """What the rules made of the facts: the nudges due in the range, and whether each
     subject every rule looked at fires (delivery drops a planned nudge whose situation
-    went away, and judges whether a sent one changed anything)."""
+    went away, and judges whether a sent one changed anything). ``dropped`` are nudges due
+    in the range on a day off that are not given, each with the reason delivery records."""
 
     nudges: list[Nudge]
     situations: dict[str, bool]
+    dropped: list[tuple[Nudge, str]] = field(default_factory=list)
 
 
 def assess(rules: list[Rule], facts: Facts) -> Assessment:
@@ -62,12 +70,20 @@ def assess(rules: list[Rule], facts: Facts) -> Assessment:
     whether each candidate fires."""
     nudges: list[Nudge] = []
     situations: dict[str, bool] = {}
+    dropped: list[tuple[Nudge, str]] = []
+    start, end = facts.wanted.bounds(facts.settings.zone)
+    redact = facts.settings.notify.redact
     for rule in rules:
         candidates = _candidates(rule, facts)
         situations.update((f"{rule.id}/{c.subject}", c.fires) for c in candidates)
-        nudges.extend(nudge for _, nudge in _judge(rule, candidates, facts) if nudge)
+        for candidate, nudge in _judge(rule, candidates, facts):
+            if nudge is not None:
+                nudges.append(nudge)
+            elif candidate.day_off and candidate.due and start <= candidate.due < end:
+                off = _nudge(rule, candidate, candidate.due, redact=redact)
+                dropped.append((off, candidate.reason))
     nudges.sort(key=lambda nudge: (nudge.due, nudge.rule, nudge.key))
-    return Assessment(nudges, situations)
+    return Assessment(nudges, situations, dropped)
 
 
 def explain(rule: Rule, facts: Facts) -> list[tuple[Candidate, Nudge | None]]:
@@ -80,7 +96,8 @@ def _judge(
 ) -> list[tuple[Candidate, Nudge | None]]:
     """Apply cooldown, the weekly maximum and the range to a rule's candidates."""
     start, end = facts.wanted.bounds(facts.settings.zone)
-    judged = sorted(candidates, key=lambda c: (c.due is None, c.due, c.subject))
+    working = [_on_a_working_day(rule, candidate, facts) for candidate in candidates]
+    judged = sorted(working, key=lambda c: (c.due is None, c.due, c.subject))
     results: list[tuple[Candidate, Nudge | None]] = []
     last: datetime | None = None
     per_week: Counter[tuple[int, int]] = Counter()
@@ -111,7 +128,28 @@ def _judge(
 
 
 def _with(candidate: Candidate, *, fires: bool, reason: str) -> Candidate:
-    return Candidate(candidate.subject, candidate.due, fires, reason, candidate.values)
+    return replace(candidate, fires=fires, reason=reason)
+
+
+def _on_a_working_day(rule: Rule, candidate: Candidate, facts: Facts) -> Candidate:
+    """A firing candidate due on a day off, as its rule's ``days_off`` has it: moved to the
+    next working morning while still useful (``defer``), else (or with ``drop``) dropped;
+    ``send`` leaves it."""
+    due = candidate.due
+    if not candidate.fires or due is None or rule.days_off == "send":
+        return candidate
+    if not is_day_off(due.astimezone(facts.settings.zone).date(), facts):
+        return candidate
+    when = short_time(due, facts.settings.zone)
+    if rule.days_off == "drop":
+        reason = f"due {when}, a day off, and its rule drops nudges on days off"
+        return replace(candidate, fires=False, reason=reason, day_off=True)
+    morning = next_working_morning(due, due + rule.expires_after, facts)
+    if morning is None:
+        reason = f"due {when}, a day off, and no longer useful by the next working morning"
+        return replace(candidate, fires=False, reason=reason, day_off=True)
+    reason = f"{candidate.reason}; moved from {when}, a day off, to the next working morning"
+    return replace(candidate, due=morning, reason=reason, first_due=due)
 
 
 def _nudge(rule: Rule, candidate: Candidate, due: datetime, *, redact: bool) -> Nudge:
@@ -122,7 +160,7 @@ def _nudge(rule: Rule, candidate: Candidate, due: datetime, *, redact: bool) -> 
         rule=rule.id,
         tip=rule.tip,
         due=due,
-        expires=due + rule.expires_after,
+        expires=(candidate.first_due or due) + rule.expires_after,
         title=fill(rule.message.title, values),
         body=fill(rule.message.body, values),
         key=f"{rule.id}/{candidate.subject}",
@@ -218,7 +256,7 @@ def _weekly_candidates(rule: Rule, trigger: WeeklyTrigger, facts: Facts) -> list
         values = {**week_values(day, facts), "date": day.isoformat(), "day": f"{day:%A}"}
         due = _due(rule, day, facts.settings)
         fires, reason = True, "weekly"
-        if _is_off(day, facts):
+        if rule.days_off != "send" and _is_off(day, facts):
             fires, reason = False, "a day off"
         elif trigger.below_goal == "people":
             met, goal = int(values["people_met"]), int(values["people_goal"])

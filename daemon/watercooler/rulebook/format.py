@@ -8,16 +8,29 @@ could break is checked here, so a loaded rule can always be evaluated.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from watercooler.timebox import Weekday
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_TAG = re.compile(r"[A-Za-z0-9_-]{1,40}")
+UNKNOWN_PLACEHOLDER = "unknown_placeholder"
+"""The error type of an unknown placeholder: loading reports it at its template's line."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -39,6 +52,28 @@ Duration = Annotated[
     BeforeValidator(_duration),
     Field(description="A duration such as 30m, 2h, 1d or 1h30m."),
 ]
+
+
+def _rule_id(value: str) -> str:
+    """An id in plain words, not as the pattern behind it."""
+    if not _ID.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not an id: ids are lowercase letters, digits and dashes "
+            "(at most 63, like desk-lunch-streak)"
+        )
+    return value
+
+
+def _tag(value: str) -> str:
+    if not _TAG.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a tag: tags are letters, digits, dashes and underscores (at most 40)"
+        )
+    return value
+
+
+RuleId = Annotated[str, AfterValidator(_rule_id)]
+Tag = Annotated[str, AfterValidator(_tag)]
 
 
 class _Strict(BaseModel):
@@ -140,7 +175,7 @@ class Message(_Strict):
 class Rule(_Strict):
     """One rule: what triggers it, when it is due, how often, and what it says."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    id: RuleId
     tip: int = Field(ge=1, le=4, description="Which tip of the networking guide it serves.")
     summary: str = Field(default="", max_length=300)
     enabled: bool = True
@@ -150,7 +185,12 @@ class Rule(_Strict):
     cooldown: Duration = timedelta(0)
     max_per_week: int = Field(default=7, ge=1, le=100)
     quiet_hours: Literal["drop", "defer", "digest"] = "defer"
-    tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]] = Field(
+    days_off: Literal["defer", "drop", "send"] = Field(
+        default="defer",
+        description="A nudge due on a day off: moved to the next working morning while it "
+        "is still useful (defer), dropped, or sent anyway.",
+    )
+    tags: list[Tag] = Field(
         default=[],
         max_length=10,
         description="Apprise tags its nudges go to; default every service.",
@@ -169,12 +209,9 @@ class Rule(_Strict):
             raise ValueError(f"due after the event's {after} needs a social or words trigger")
         if after == "lunch" and kind != "lunch":
             raise ValueError("due after lunch needs a lunch trigger")
-        unknown = _placeholders(self.message) - PLACEHOLDERS[kind]
-        if unknown:
-            known = ", ".join(sorted(PLACEHOLDERS[kind]))
-            raise ValueError(
-                f"unknown placeholder {{{sorted(unknown)[0]}}} for a {kind} rule (known: {known})"
-            )
+        for template in (self.message.title, self.message.body):
+            for message in placeholder_problems(template, kind):
+                raise PydanticCustomError(UNKNOWN_PLACEHOLDER, message)
         return self
 
 
@@ -195,5 +232,18 @@ PLACEHOLDERS: dict[str, set[str]] = {
 }  # fmt: skip
 
 
-def _placeholders(message: Message) -> set[str]:
-    return set(PLACEHOLDER.findall(message.title)) | set(PLACEHOLDER.findall(message.body))
+def placeholder_problems(template: str, kind: str) -> list[str]:
+    """What is wrong with a message template of a ``kind`` rule: one sentence for each
+    placeholder that rule does not know, with the nearest known one when there is one."""
+    known = PLACEHOLDERS[kind]
+    problems = []
+    for name in dict.fromkeys(PLACEHOLDER.findall(template)):
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {{{close[0]}}}?" if close else ""
+        problems.append(
+            f"unknown placeholder {{{name}}} for a {kind} rule{hint} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    return problems

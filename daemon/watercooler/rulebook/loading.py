@@ -17,8 +17,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from watercooler.errors import problem, validation_message
-from watercooler.rulebook.format import Rule, RuleFile
+from watercooler.errors import problem
+from watercooler.rulebook.format import (
+    PLACEHOLDERS,
+    UNKNOWN_PLACEHOLDER,
+    Rule,
+    RuleFile,
+    placeholder_problems,
+)
+from watercooler.rulebook.messages import detail_message, yaml_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +45,17 @@ class Rulebook:
     rules: dict[str, LoadedRule] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     disabled: dict[str, LoadedRule] = field(default_factory=dict)
+    fallbacks: list[str] = field(default_factory=list)
+    """For a broken user file that overrides shipped rules: which shipped rule is active
+    in its place (not problems of their own)."""
 
     def active(self) -> list[LoadedRule]:
         """The enabled rules, by id."""
         return [self.rules[key] for key in sorted(self.rules)]
+
+    def warnings(self) -> list[str]:
+        """Every problem, then what is active in place of the broken files' rules."""
+        return [*self.errors, *self.fallbacks]
 
 
 def default_rules_dir() -> Path:
@@ -59,14 +73,43 @@ def load_rulebook(user_dir: Path | None) -> Rulebook:
     for layer in (default_rules_dir(), user_dir):
         if layer is None or not layer.is_dir():
             continue
-        loaded, errors = load_rule_files(sorted(layer.glob("*.y*ml")))
+        paths = sorted(layer.glob("*.y*ml"))
+        loaded, errors = load_rule_files(paths)
         book.errors.extend(errors)
+        if book.rules:
+            book.fallbacks += _fallbacks(paths, loaded, book)
         for rule in loaded:
             book.rules.pop(rule.rule.id, None)
             book.disabled.pop(rule.rule.id, None)
             target = book.rules if rule.rule.enabled else book.disabled
             target[rule.rule.id] = rule
     return book
+
+
+_ID_LINE = re.compile(r"""^[ \t-]*id:[ \t]*["']?([a-z0-9][a-z0-9-]*)""", re.MULTILINE)
+
+
+def _fallbacks(paths: list[Path], loaded: list[LoadedRule], book: Rulebook) -> list[str]:
+    """For each file that gave no rule because it is broken: the shipped rules its ids
+    name, which stay active in its place. Ids are read from the text, which may not even
+    be YAML."""
+    good = {rule.path for rule in loaded}
+    notes = []
+    for path in paths:
+        if str(path) in good:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for rule_id in dict.fromkeys(_ID_LINE.findall(text)):
+            shipped = book.rules.get(rule_id)
+            if shipped is not None:
+                notes.append(
+                    f"{path}: it has problems, so the shipped rule {rule_id!r} from "
+                    f"{shipped.path} is active in its place"
+                )
+    return notes
 
 
 def load_rule_files(paths: list[Path]) -> tuple[list[LoadedRule], list[str]]:
@@ -119,18 +162,22 @@ def _parse_rule_text(text: str, name: str) -> tuple[list[LoadedRule], list[str]]
     try:
         node, data = _compose_and_construct(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        reason = getattr(error, "problem", None) or str(error)
+        line, reason = yaml_problem(error, text)
+        where = f":{line}" if line is not None else ""
         return [], [f"{name}{where}: not valid YAML: {reason}"]
     if node is None or data is None:
         return [], [f"{name}: the file is empty (expected 'rules:' with a list of rules)"]
     lines = _line_map(node)
-    errors = _duplicate_ids(data, name, lines)
+    errors = _duplicate_keys(node, name) + _duplicate_ids(data, name, lines)
+    errors += _placeholder_errors(data, name, lines)
     try:
         parsed = RuleFile.model_validate(data)
     except ValidationError as error:
-        errors += [_describe(name, lines, detail) for detail in error.errors(include_url=False)]
+        errors += [
+            _describe(name, lines, detail, data)
+            for detail in error.errors(include_url=False)
+            if detail["type"] != UNKNOWN_PLACEHOLDER
+        ]
     if errors:
         return [], sorted(errors, key=_line_of)
     return [
@@ -170,13 +217,60 @@ def _duplicate_ids(data: Any, name: str, lines: dict[tuple[Any, ...], int]) -> l
     return errors
 
 
+def _placeholder_errors(data: Any, name: str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    """Unknown placeholders, on the raw data so every one is found, each at its template's
+    line, whatever else is wrong with the rule."""
+    errors = []
+    for index, rule in enumerate(_raw_rules(data)):
+        trigger = rule.get("trigger")
+        kind = trigger.get("kind") if isinstance(trigger, dict) else None
+        message = rule.get("message")
+        if kind not in PLACEHOLDERS or not isinstance(message, dict):
+            continue
+        for part in ("title", "body"):
+            template = message.get(part)
+            if not isinstance(template, str):
+                continue
+            where = ("rules", index, "message", part)
+            errors += [
+                problem(name, where, text, line=lines.get(where, 0))
+                for text in placeholder_problems(template, kind)
+            ]
+    return errors
+
+
+def _raw_rules(data: Any) -> list[dict[str, Any]]:
+    """The rules of a file's raw data that are mappings."""
+    rules = data.get("rules") if isinstance(data, dict) else None
+    return [rule for rule in rules if isinstance(rule, dict)] if isinstance(rules, list) else []
+
+
+def _duplicate_keys(node: yaml.Node, name: str, path: tuple[Any, ...] = ()) -> list[str]:
+    """A key written twice in one mapping: YAML would silently keep the last one."""
+    errors = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            child = (*path, key.value)
+            if key.value in seen:
+                line = key.start_mark.line + 1
+                text = f"{key.value!r} is given twice here; only the last one would count"
+                errors.append(problem(name, child, text, line=line))
+            seen.add(key.value)
+            errors += _duplicate_keys(value, name, child)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            errors += _duplicate_keys(item, name, (*path, index))
+    return errors
+
+
 def _line_of(message: str) -> int:
     """The line number in a ``file:line: …`` message, for sorting errors by line."""
     found = re.search(r":(\d+): ", message)
     return int(found.group(1)) if found else 0
 
 
-def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any) -> str:
+def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any, data: Any) -> str:
     raw = detail["loc"]
     loc = tuple(
         part
@@ -188,7 +282,7 @@ def _describe(name: str, lines: dict[tuple[Any, ...], int], detail: Any) -> str:
         if loc[:length] in lines:
             line = lines[loc[:length]]
             break
-    return problem(name, loc, validation_message(detail), line=line)
+    return problem(name, loc, detail_message(detail, data), line=line)
 
 
 _TRIGGER_KINDS = ("lunch", "social", "words", "weekly")
@@ -207,3 +301,24 @@ def _line_map(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ..
         for index, item in enumerate(node.value):
             lines.update(_line_map(item, (*path, index)))
     return lines
+
+
+def rule_source(loaded: LoadedRule) -> str:
+    """A rule's text as its file has it, comments included, as a rule file of its own
+    (``rules:`` and the one rule) to copy; raise OSError if the file cannot be read."""
+    lines = Path(loaded.path).read_text(encoding="utf-8").splitlines()
+    node, _ = _compose_and_construct("\n".join(lines))
+    items = node.value if isinstance(node, yaml.MappingNode) else []
+    rules = next((value for key, value in items if key.value == "rules"), None)
+    if not isinstance(rules, yaml.SequenceNode) or loaded.index >= len(rules.value):
+        raise OSError(f"{loaded.path} changed since it was read")
+    starts = [item.start_mark.line for item in rules.value] + [len(lines)]
+    first, end = starts[loaded.index], starts[loaded.index + 1]
+    chunk = lines[first:end]
+    while chunk and (not chunk[-1].strip() or chunk[-1].lstrip().startswith("#")):
+        chunk.pop()
+    indent = len(chunk[0]) - len(chunk[0].lstrip(" -")) if chunk else 0
+    dash = chunk[0].find("-") if chunk else 0
+    cut = dash if 0 <= dash < indent else indent
+    body = [line[cut:] if line[:cut].strip() == "" else line for line in chunk]
+    return "rules:\n" + "".join(f"  {line}".rstrip() + "\n" for line in body)

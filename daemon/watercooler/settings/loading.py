@@ -47,6 +47,7 @@ def load_settings(path: Path | None = None, *, required: bool = False) -> Settin
     for source in settings.sources:
         source._base_dir = config_path.expanduser().parent
     settings.notify._base_dir = config_path.expanduser().parent
+    settings._config_path = config_path
     _warn_about_open_secrets(settings)
     return settings
 

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from watercooler.errors import ConfigError
 from watercooler.redaction import Redactor
@@ -74,6 +74,7 @@ class Settings(BaseModel):
         le=1_000_000,
         description="Most occurrences one recurring event may produce in one window.",
     )
+    _config_path: Path | None = PrivateAttr(default=None)
 
     @field_validator("timezone")
     @classmethod
@@ -102,6 +103,23 @@ class Settings(BaseModel):
     def workday_numbers(self) -> frozenset[int]:
         """Workdays as ``date.weekday()`` numbers."""
         return frozenset(WEEKDAYS.index(day) for day in self.workdays)
+
+    @property
+    def config_path(self) -> Path | None:
+        """The config file these settings were read from (None when built from values)."""
+        return self._config_path
+
+    def missing_sources_message(self) -> str:
+        """Why there is no calendar to read, naming the config file that was looked at."""
+        where = self._config_path
+        if where is None:
+            return "no calendar to read: pass --source"
+        if not where.expanduser().is_file():
+            return (
+                f"no calendar to read: there is no config file at {where}; create it with a "
+                "[[sources]] entry, or pass --source"
+            )
+        return f"no calendar to read: {where} has no [[sources]] entry; add one, or pass --source"
 
     def resolved_rules_dir(self) -> Path:
         """The user's rules folder, following the XDG base directory spec."""
