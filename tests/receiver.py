@@ -31,6 +31,8 @@ class Receiver:
         self.messages: list[Message] = []
         self.status = 200
         self.delay = 0.0
+        self.hold: threading.Event | None = None
+        """When set, every post waits (up to 60 s) for this event before it is answered."""
         self._lock = threading.Lock()
         self._httpd = self._bind(port)
         self.port = self._httpd.server_address[1]
@@ -45,6 +47,8 @@ class Receiver:
                 data = self.rfile.read(length)
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                if receiver.hold is not None:
+                    receiver.hold.wait(60)
                 if receiver.status == 200:
                     document = json.loads(data or b"{}")
                     with receiver._lock:

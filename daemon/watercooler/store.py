@@ -7,8 +7,11 @@ refused rather than damaged. Nothing here ever asks the user to delete the datab
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +23,9 @@ from watercooler.private_files import private_file
 from watercooler.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
+
+DELIVERY_WAIT = 60.0
+"""Seconds one process waits for another to finish delivering before it gives up."""
 
 
 def _move_aside(path: Path) -> Path:
@@ -129,6 +135,46 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def delivering(self, wait: float = DELIVERY_WAIT) -> Iterator[None]:
+        """Be the one process delivering from this database until the block ends.
+
+        An exclusive lock on ``<database>.lock`` (``flock``, which the kernel releases when
+        the holder dies, even by ``kill -9``): a second ``send-due`` or the daemon waits
+        here, then reads the ledger the first one left, so no nudge is claimed twice. Raise
+        StoreError when the other one is still at it after ``wait`` seconds.
+        """
+        if str(self.path) == ":memory:":
+            yield
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self._lock(descriptor, wait)
+            yield
+        finally:
+            os.close(descriptor)  # closing the only descriptor releases the lock
+
+    def _lock(self, descriptor: int, wait: float) -> None:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        log.info("%s: another watercooler is delivering; waiting for it", self.path)
+        deadline = time.monotonic() + wait
+        while True:
+            time.sleep(0.05)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"{self.path}: another watercooler has been delivering for "
+                        f"{wait:.0f} s; this run sent nothing (the next one will)"
+                    ) from None
 
     def _migrate(self) -> None:
         version = self._version()

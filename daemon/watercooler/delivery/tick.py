@@ -48,15 +48,16 @@ def send_due(
     """Evaluate the rules around ``now`` and deliver what is due; return both results."""
     result = run_check(settings, sources, now, days_back, days_ahead, store=store, rules=rules)
     facts = result.facts
-    report = deliver(
-        Ledger(store),
-        notifier,
-        settings,
-        nudges=result.assessment.nudges,
-        situations=result.assessment.situations,
-        covered=facts.days.bounds(settings.zone),
-        classification=facts.classification,
-        watched=watched_rules(rules),
-        now=now,
-    )
+    with store.delivering():  # one process at a time claims and sends
+        report = deliver(
+            Ledger(store),
+            notifier,
+            settings,
+            nudges=result.assessment.nudges,
+            situations=result.assessment.situations,
+            covered=facts.days.bounds(settings.zone),
+            classification=facts.classification,
+            watched=watched_rules(rules),
+            now=now,
+        )
     return result, report
