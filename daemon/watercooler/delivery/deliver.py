@@ -44,6 +44,8 @@ class Outcome:
     action: str
     """sent, failed, expired, dropped or waiting."""
     reason: str
+    missed: bool = False
+    """Expired while nothing ran (never tried): said together, in one line, not one each."""
 
 
 @dataclass(slots=True)
@@ -57,6 +59,10 @@ class Report:
         """How many nudges met this action."""
         return sum(1 for outcome in self.outcomes if outcome.action == action)
 
+    def missed(self) -> list[Outcome]:
+        """The nudges whose useful time passed while nothing ran, by due time."""
+        return [outcome for outcome in self.outcomes if outcome.missed]
+
 
 @dataclass(slots=True)
 class _Tick:
@@ -66,6 +72,8 @@ class _Tick:
     now: datetime
     watched: frozenset[str]
     report: Report
+    first_run: bool = False
+    """The ledger was empty: what expired before this run is recorded without a word."""
 
     # -- deciding ------------------------------------------------------------------------
 
@@ -73,10 +81,7 @@ class _Tick:
         """Apply expiry, holds, quiet hours, snooze and cap; True when it may be sent now."""
         now, notify, zone = self.now, self.settings.notify, self.settings.zone
         if now >= planned.expires:
-            why = "its useful time was over before it could be sent"
-            if planned.state == "failed":
-                why += f" (last failure: {planned.reason})"
-            self.settle(planned, "expired", why)
+            self.expire(planned)
             return False
         pause = self.ledger.active_hold(PAUSE, now)
         if pause is not None:
@@ -99,6 +104,20 @@ class _Tick:
             self.settle(planned, "dropped", f"the daily cap of {notify.daily_cap} was reached")
             return False
         return True
+
+    def expire(self, planned: Planned) -> None:
+        """Record a nudge whose useful time is over: one never tried expired while nothing
+        ran (said in one summary line; on the first run, not at all)."""
+        never_tried = planned.state == "pending" and planned.attempts == 0
+        if never_tried and self.first_run:
+            why = "its useful time was over before watercooler first ran"
+            self.ledger.mark(planned.key, "expired", why, self.now)
+            return
+        why = "its useful time was over before it could be sent"
+        if planned.state == "failed":
+            why += f" (last failure: {planned.reason})"
+        self.ledger.mark(planned.key, "expired", why, self.now)
+        self.outcome(planned, "expired", why, missed=never_tried)
 
     def wait(self, planned: Planned, until: datetime, why: str) -> bool:
         if until >= planned.expires:
@@ -216,10 +235,10 @@ class _Tick:
         self.ledger.mark(planned.key, state, reason, self.now)
         self.outcome(planned, state, reason)
 
-    def outcome(self, planned: Planned, action: str, reason: str) -> None:
+    def outcome(self, planned: Planned, action: str, reason: str, *, missed: bool = False) -> None:
         log.info("%s %s: %s (%s)", action, planned.key, planned.title, reason)
         self.report.outcomes.append(
-            Outcome(planned.key, planned.rule, planned.title, planned.due, action, reason)
+            Outcome(planned.key, planned.rule, planned.title, planned.due, action, reason, missed)
         )
 
 
@@ -242,9 +261,10 @@ def deliver(
     can change (only those back off).
     """
     report = Report()
+    first_run = not ledger.has_run()
     ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
     report.planned = ledger.plan(nudges, now)
-    tick = _Tick(ledger, notifier, settings, now, watched, report)
+    tick = _Tick(ledger, notifier, settings, now, watched, report, first_run)
     if ledger.store.recovered_from is not None:
         # A fresh ledger does not know what the damaged one had sent: what fell due before
         # the recovery is recorded, never sent a second time.

@@ -126,6 +126,13 @@ class Ledger:
                 ],
             )
 
+    def has_run(self) -> bool:
+        """Whether a tick ever recorded anything here (every tick records its days)."""
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM lunch_days) OR EXISTS (SELECT 1 FROM nudges)"
+        ).fetchone()
+        return bool(row[0])
+
     def lunch_outcomes(self) -> dict[str, str]:
         """Every remembered day's lunch outcome, by ISO date."""
         return dict(self.db.execute("SELECT day, outcome FROM lunch_days ORDER BY day"))
