@@ -131,4 +131,9 @@ MIGRATIONS: tuple[str, ...] = (
     + _rekey("nudges", "message")
     + _rekey("deliveries", "message")
     + _rekey("social_seen", "subject"),
+    # 7: a delivery is reserved (confirmed 0) before the send and confirmed after it, in
+    # place: the row keeps its size, so the record after a send needs no new space.
+    """
+    ALTER TABLE deliveries ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
+    """,
 )

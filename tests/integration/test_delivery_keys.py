@@ -86,6 +86,7 @@ def _downgrade_to_schema_5(state: Path) -> None:
             "UPDATE social_seen SET subject = 'coffee@2026-03-04T15:00+01:00' "
             "WHERE subject = 'coffee@20260304T140000Z'"
         )
+        db.execute("ALTER TABLE deliveries DROP COLUMN confirmed")  # schema 7's
         db.execute("PRAGMA user_version = 5")
 
 

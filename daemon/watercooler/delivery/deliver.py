@@ -190,14 +190,17 @@ class _Tick:
 
     def send(self, members: list[Planned], message: str, title: str, body: str) -> None:
         """Send one message for these nudges to every service still missing it."""
-        self.ledger.begin_attempt([p.key for p in members], message, self.now)
         tags = () if any(not p.tags for p in members) else _union(p.tags for p in members)
         targets = self.targets(tags)
         done = self.ledger.delivered_to(message)
+        todo = [service for service in targets if service.ident not in done]
+        # Reserved before sending: a write that fails (a full disk) means "not sent".
+        self.ledger.begin_attempt(
+            [p.key for p in members], message, [s.ident for s in todo], self.now
+        )
+        self.ledger.store.make_room()
         errors = []
-        for service in targets:
-            if service.ident in done:
-                continue
+        for service in todo:
             result = self.notifier.send(service, title, body)
             if result.ok:
                 self.ledger.delivered(message, service.ident, self.now)
