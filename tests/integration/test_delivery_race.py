@@ -114,3 +114,23 @@ def test_a_delivery_lock_held_too_long_is_a_one_line_error(tmp_path: Path) -> No
     finally:
         os.close(descriptor)
         store.close()
+
+
+def test_two_runs_started_together_on_an_empty_state_both_succeed_and_send_once(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    ics = declined_coffee(tmp_path / "work.ics")
+    rules = only_rules(tmp_path / "rules", social_rule())
+    config = delivery_config(tmp_path, [receiver.url()], rules_dir=rules)
+    command = [*watercooler_command(), "send-due", "--config", str(config),
+               "--source", str(ics), "--now", NOW]  # fmt: skip
+    runs = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment()
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        _, stderr = run.communicate(timeout=60)
+        assert run.returncode == 0, stderr  # no "table collections already exists"
+    assert receiver.titles() == ["Drop by Coffee with Sam"]
