@@ -31,6 +31,10 @@ class Receiver:
         self.messages: list[Message] = []
         self.status = 200
         self.delay = 0.0
+        self.arrived = 0
+        """Posts that reached the receiver, counted before any hold or delay."""
+        self.hold: threading.Event | None = None
+        """When set, every post waits (up to 60 s) for this event before it is answered."""
         self._lock = threading.Lock()
         self._httpd = self._bind(port)
         self.port = self._httpd.server_address[1]
@@ -43,8 +47,12 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)
+                with receiver._lock:
+                    receiver.arrived += 1
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                if receiver.hold is not None:
+                    receiver.hold.wait(60)
                 if receiver.status == 200:
                     document = json.loads(data or b"{}")
                     with receiver._lock:

@@ -5,6 +5,29 @@ applies the rest in order, each in its own transaction (see :class:`~watercooler
 A migration is never edited once released, except to drop what a later one removes.
 """
 
+
+def _rekey(table: str, column: str) -> str:
+    """Rewrite the occurrence names of schema 4's single events, ``uid@<local start to the
+    minute with its offset>`` (``…@2026-03-11T17:00+01:00``), in one column to the one format
+    :func:`~watercooler.rulebook.nudge.occurrence_subject` gives now: the UTC instant
+    (``…@20260311T160000Z``), or the local date for a start at local midnight (all-day
+    events started there). Nothing else ends in that shape: series were already named in
+    UTC, days by their date. ``OR IGNORE`` keeps a row whose new name is taken as it was.
+    """
+    moment = f"substr({column}, -22)"
+    shape = "[0-9]" * 4 + "-" + "[0-9]" * 2 + "-" + "[0-9]" * 2 + "T"
+    shape += "[0-9][0-9]:[0-9][0-9][+-][0-9][0-9]:[0-9][0-9]"
+    # The table and column names are the constants below, never input.
+    return (
+        f"UPDATE OR IGNORE {table} SET {column} = "  # noqa: S608
+        f"substr({column}, 1, length({column}) - 22) || "
+        f"CASE WHEN substr({moment}, 11, 6) = 'T00:00' "
+        f"THEN replace(substr({moment}, 1, 10), '-', '') "
+        f"ELSE strftime('%Y%m%dT%H%M%SZ', {moment}) END "
+        f"WHERE substr({column}, -23, 1) = '@' AND {moment} GLOB '{shape}';\n"
+    )
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: calendar cache — collections with their sync state, objects by href, digests.
     """
@@ -100,5 +123,17 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     INSERT INTO parse_cache (key, body) SELECT key, body FROM digests;
     DROP TABLE digests;
+    """,
+    # 6: one format for the name of an occurrence in nudge keys (single events were named
+    # by their local start and offset, which a DST gap could move); every table that holds
+    # a key or a subject is rewritten, so an upgrade sends nothing a second time.
+    _rekey("nudges", "key")
+    + _rekey("nudges", "message")
+    + _rekey("deliveries", "message")
+    + _rekey("social_seen", "subject"),
+    # 7: a delivery is reserved (confirmed 0) before the send and confirmed after it, in
+    # place: the row keeps its size, so the record after a send needs no new space.
+    """
+    ALTER TABLE deliveries ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
     """,
 )

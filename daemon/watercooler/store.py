@@ -7,8 +7,13 @@ refused rather than damaged. Nothing here ever asks the user to delete the datab
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import logging
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +25,11 @@ from watercooler.private_files import private_file
 from watercooler.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
+
+JOURNAL_LIMIT = 4 << 20
+"""Bytes the write-ahead log is cut back to after a checkpoint."""
+DELIVERY_WAIT = 60.0
+"""Seconds one process waits for another to finish delivering before it gives up."""
 
 
 def _move_aside(path: Path) -> Path:
@@ -40,7 +50,23 @@ def _move_aside(path: Path) -> Path:
 
 
 class StoreError(WatercoolerError):
-    """The state database cannot be opened or is from a newer version."""
+    """The state database cannot be opened or written, or is from a newer version."""
+
+
+def _disk_full(path: Path, error: BaseException) -> StoreError | None:
+    """The one-line error for a write that failed because the disk is full (SQLITE_FULL, or
+    an I/O error on a disk with no space left), None for any other failure."""
+    code = getattr(error, "sqlite_errorcode", None)
+    full = code == sqlite3.SQLITE_FULL or getattr(error, "errno", None) == errno.ENOSPC
+    if not full and code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
+        with contextlib.suppress(OSError):
+            full = os.statvfs(path.parent).f_bavail == 0
+    if not full:
+        return None
+    return StoreError(
+        f"{path}: the disk is full, so nothing more was recorded or sent; free some space "
+        "and the next run goes on from there"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +93,9 @@ class Store:
             self.db = self._open()
         except sqlite3.DatabaseError as error:
             if str(path) == ":memory:" or isinstance(error, sqlite3.OperationalError):
-                raise StoreError(f"{path}: cannot open the state database: {error}") from None
+                raise _disk_full(path, error) or StoreError(
+                    f"{path}: cannot open the state database: {error}"
+                ) from None
             self.recovered_from = _move_aside(path)
             log.warning(
                 "%s: the state database was damaged (%s); it was moved to %s and a fresh "
@@ -80,7 +108,9 @@ class Store:
             except sqlite3.Error as again:
                 raise StoreError(f"{path}: cannot open the state database: {again}") from None
         except OSError as error:
-            raise StoreError(f"{path}: cannot open the state database: {error}") from None
+            raise _disk_full(path, error) or StoreError(
+                f"{path}: cannot open the state database: {error}"
+            ) from None
 
     def _open(self) -> sqlite3.Connection:
         """Connect, check the file is a sound database and bring its schema up to date;
@@ -94,7 +124,13 @@ class Store:
         try:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
+            # Every commit is on the disk before the next step (a send) is taken: a power
+            # cut loses nothing committed, at most the one send not yet recorded repeats.
+            db.execute("PRAGMA synchronous = FULL")
+            # The log is folded into the database every 1000 pages, and cut back to 4 MiB
+            # after that when a large write grew it, so it cannot fill a small disk.
+            db.execute("PRAGMA wal_autocheckpoint = 1000")
+            db.execute(f"PRAGMA journal_size_limit = {JOURNAL_LIMIT}")
             verdict = str(db.execute("PRAGMA quick_check(1)").fetchone()[0])
             if verdict != "ok":
                 raise sqlite3.DatabaseError(f"integrity check: {verdict}")
@@ -121,14 +157,72 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """An explicit write transaction: all of it lands, or none of it."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """An explicit write transaction: all of it lands, or none of it. A full disk is a
+        one-line StoreError (SQLite may have rolled back already)."""
         try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as error:
+            raise (_disk_full(self.path, error) or error) from None
+
+    def make_room(self) -> None:
+        """Fold the log into the database and start it again from its beginning, so the
+        next few writes reuse the log's space instead of asking the disk for more: the
+        records written right after a send cannot fail for want of space. A full disk is a
+        StoreError; a reader that keeps the log from restarting only costs the guarantee.
+        """
+        if str(self.path) == ":memory:":
+            return
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        except sqlite3.OperationalError as error:
+            raise (_disk_full(self.path, error) or error) from None
+
+    @contextmanager
+    def delivering(self, wait: float = DELIVERY_WAIT) -> Iterator[None]:
+        """Be the one process delivering from this database until the block ends.
+
+        An exclusive lock on ``<database>.lock`` (``flock``, which the kernel releases when
+        the holder dies, even by ``kill -9``): a second ``send-due`` or the daemon waits
+        here, then reads the ledger the first one left, so no nudge is claimed twice. Raise
+        StoreError when the other one is still at it after ``wait`` seconds.
+        """
+        if str(self.path) == ":memory:":
+            yield
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self._lock(descriptor, wait)
+            yield
+        finally:
+            os.close(descriptor)  # closing the only descriptor releases the lock
+
+    def _lock(self, descriptor: int, wait: float) -> None:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        log.info("%s: another watercooler is delivering; waiting for it", self.path)
+        deadline = time.monotonic() + wait
+        while True:
+            time.sleep(0.05)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"{self.path}: another watercooler has been delivering for "
+                        f"{wait:.0f} s; this run sent nothing (the next one will)"
+                    ) from None
 
     def _migrate(self) -> None:
         version = self._version()

@@ -57,13 +57,17 @@ def to_local(value: date | datetime, zone: tzinfo) -> datetime:
     """Convert an iCalendar date or datetime to an aware datetime in ``zone``.
 
     Dates become local midnight, floating datetimes are read as the user's wall clock,
-    aware ones are converted.
+    aware ones are converted. A local time that does not exist (02:30 on the night clocks
+    spring forward) is read with the offset before the gap, as RFC 5545 says, and shown as
+    the wall clock then reads (03:30 after the jump): always through UTC, so a time already
+    in the user's zone (a fresh parse) is placed exactly as the same instant read back from
+    the parse cache.
     """
     if not isinstance(value, datetime):
         return local_midnight(value, zone)
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         return _normalise(value.replace(tzinfo=zone), zone)
-    return value.astimezone(zone)
+    return _normalise(value, zone)
 
 
 def _normalise(value: datetime, zone: tzinfo) -> datetime:

@@ -142,8 +142,10 @@ def test_after_downtime_a_still_useful_nudge_is_sent_and_an_old_one_expires(
         declined("Coffee early", "20260304T090000", "20260304T093000"),  # due 08:45, gone 10:45
         declined("Coffee late", "20260304T113000", "20260304T120000"),  # due 11:15, until 13:15
     )
-    report = world.tick(at("2026-03-04 12:00"))  # first poll after a morning of downtime
+    world.tick(at("2026-03-04 08:00"))  # it ran, then a morning of downtime
+    report = world.tick(at("2026-03-04 12:00"))
     assert actions(report) == Counter({"sent": 1, "expired": 1})
+    assert [o.title for o in report.missed()] == ["Drop by Coffee early"]
     assert receiver.titles() == ["Drop by Coffee late"]
     state, reason = world.state("early")
     assert state == "expired"

@@ -340,7 +340,7 @@ def test_social_unanswered_fires_a_day_before_an_unanswered_social_event(tmp_pat
             "title": "Still undecided: Coffee with Sam",
             "body": "Coffee with Sam is on Wednesday at 15:00 and you have not said yes. "
             "Saying yes is cheaper than it feels: even a short visit counts.",
-            "key": "social-unanswered/coffee@test@2026-03-11T15:00+01:00",
+            "key": "social-unanswered/coffee@test@20260311T140000Z",
         }
     ]
 
@@ -397,7 +397,7 @@ def test_social_missed_fires_a_quarter_hour_before_a_declined_social_event(
             "title": "Drop by Drinks for five minutes",
             "body": "Drinks (17:00–19:00) clashes with your plans. Five minutes there still "
             "shows up for the people who organised it.",
-            "key": "social-missed/drinks@test@2026-03-12T17:00+01:00",
+            "key": "social-missed/drinks@test@20260312T160000Z",
         }
     ]
 
@@ -585,7 +585,7 @@ def test_deadline_celebration_fires_an_hour_after_a_release_ends_naming_the_peop
             "title": "Release 2.0 is done",
             "body": "Celebrate it with bob, eve: coffee or pizza for the team turns a shared "
             "deadline into a shared memory.",
-            "key": "deadline-celebration/release@test@2026-03-12T14:00+01:00",
+            "key": "deadline-celebration/release@test@20260312T130000Z",
         }
     ]
 
@@ -741,7 +741,7 @@ def test_a_later_now_gives_the_same_key_for_the_same_subject(tmp_path: Path) -> 
     for subject in shared:
         assert early_keys[subject] == late_keys[subject]
     assert late_keys[("social-missed", "2026-03-12T16:45:00+01:00")] == (
-        "social-missed/drinks@test@2026-03-12T17:00+01:00"
+        "social-missed/drinks@test@20260312T160000Z"
     )
     assert late_keys[("lunch-swallowed", "2026-03-11T08:30:00+01:00")] == (
         "lunch-swallowed/2026-03-11"

@@ -32,6 +32,8 @@ def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
     """One line per nudge acted on, then the totals and the next one due."""
     lines = [f"watercooler send-due · {short_time(now, zone)}\n"]
     for outcome in report.outcomes:
+        if outcome.missed:
+            continue
         lines.append(
             _line(
                 f"{outcome.action:<8}",
@@ -39,6 +41,14 @@ def report_text(report: Report, now: datetime, zone: tzinfo, next_due: Planned |
                 f"{printable(outcome.title, TITLE_WIDTH)}  [{outcome.rule}]",
                 f"— {printable(outcome.reason, 160)}",
             )
+        )
+    missed = report.missed()
+    if missed:
+        first, last = min(o.due for o in missed), max(o.due for o in missed)
+        span = short_time(first, zone) + ("" if first == last else f" to {short_time(last, zone)}")
+        nudges = "1 nudge" if len(missed) == 1 else f"{len(missed)} nudges"
+        lines.append(
+            _line(f"{'expired':<8}", f"{nudges} whose time passed while nothing ran (due {span})")
         )
     if not report.outcomes:
         lines.append("nothing due\n")
@@ -73,6 +83,7 @@ def report_json(
                 "due": _iso(o.due, zone),
                 "action": o.action,
                 "reason": printable(o.reason, 300),
+                "missed": o.missed,
             }
             for o in report.outcomes
         ],

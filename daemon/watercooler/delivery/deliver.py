@@ -44,6 +44,8 @@ class Outcome:
     action: str
     """sent, failed, expired, dropped or waiting."""
     reason: str
+    missed: bool = False
+    """Expired while nothing ran (never tried): said together, in one line, not one each."""
 
 
 @dataclass(slots=True)
@@ -57,6 +59,10 @@ class Report:
         """How many nudges met this action."""
         return sum(1 for outcome in self.outcomes if outcome.action == action)
 
+    def missed(self) -> list[Outcome]:
+        """The nudges whose useful time passed while nothing ran, by due time."""
+        return [outcome for outcome in self.outcomes if outcome.missed]
+
 
 @dataclass(slots=True)
 class _Tick:
@@ -66,6 +72,8 @@ class _Tick:
     now: datetime
     watched: frozenset[str]
     report: Report
+    first_run: bool = False
+    """The ledger was empty: what expired before this run is recorded without a word."""
 
     # -- deciding ------------------------------------------------------------------------
 
@@ -73,10 +81,7 @@ class _Tick:
         """Apply expiry, holds, quiet hours, snooze and cap; True when it may be sent now."""
         now, notify, zone = self.now, self.settings.notify, self.settings.zone
         if now >= planned.expires:
-            why = "its useful time was over before it could be sent"
-            if planned.state == "failed":
-                why += f" (last failure: {planned.reason})"
-            self.settle(planned, "expired", why)
+            self.expire(planned)
             return False
         pause = self.ledger.active_hold(PAUSE, now)
         if pause is not None:
@@ -99,6 +104,20 @@ class _Tick:
             self.settle(planned, "dropped", f"the daily cap of {notify.daily_cap} was reached")
             return False
         return True
+
+    def expire(self, planned: Planned) -> None:
+        """Record a nudge whose useful time is over: one never tried expired while nothing
+        ran (said in one summary line; on the first run, not at all)."""
+        never_tried = planned.state == "pending" and planned.attempts == 0
+        if never_tried and self.first_run:
+            why = "its useful time was over before watercooler first ran"
+            self.ledger.mark(planned.key, "expired", why, self.now)
+            return
+        why = "its useful time was over before it could be sent"
+        if planned.state == "failed":
+            why += f" (last failure: {planned.reason})"
+        self.ledger.mark(planned.key, "expired", why, self.now)
+        self.outcome(planned, "expired", why, missed=never_tried)
 
     def wait(self, planned: Planned, until: datetime, why: str) -> bool:
         if until >= planned.expires:
@@ -171,14 +190,17 @@ class _Tick:
 
     def send(self, members: list[Planned], message: str, title: str, body: str) -> None:
         """Send one message for these nudges to every service still missing it."""
-        self.ledger.begin_attempt([p.key for p in members], message, self.now)
         tags = () if any(not p.tags for p in members) else _union(p.tags for p in members)
         targets = self.targets(tags)
         done = self.ledger.delivered_to(message)
+        todo = [service for service in targets if service.ident not in done]
+        # Reserved before sending: a write that fails (a full disk) means "not sent".
+        self.ledger.begin_attempt(
+            [p.key for p in members], message, [s.ident for s in todo], self.now
+        )
+        self.ledger.store.make_room()
         errors = []
-        for service in targets:
-            if service.ident in done:
-                continue
+        for service in todo:
             result = self.notifier.send(service, title, body)
             if result.ok:
                 self.ledger.delivered(message, service.ident, self.now)
@@ -216,10 +238,10 @@ class _Tick:
         self.ledger.mark(planned.key, state, reason, self.now)
         self.outcome(planned, state, reason)
 
-    def outcome(self, planned: Planned, action: str, reason: str) -> None:
+    def outcome(self, planned: Planned, action: str, reason: str, *, missed: bool = False) -> None:
         log.info("%s %s: %s (%s)", action, planned.key, planned.title, reason)
         self.report.outcomes.append(
-            Outcome(planned.key, planned.rule, planned.title, planned.due, action, reason)
+            Outcome(planned.key, planned.rule, planned.title, planned.due, action, reason, missed)
         )
 
 
@@ -247,12 +269,13 @@ def deliver(
     calendar that failed.
     """
     report = Report()
+    first_run = not ledger.has_run()
     if complete:
         ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
     else:
         covered = (now, now)  # an empty span: nothing's absence is evidence
     report.planned = ledger.plan(nudges, now)
-    tick = _Tick(ledger, notifier, settings, now, watched, report)
+    tick = _Tick(ledger, notifier, settings, now, watched, report, first_run)
     if ledger.store.recovered_from is not None:
         # A fresh ledger does not know what the damaged one had sent: what fell due before
         # the recovery is recorded, never sent a second time.

@@ -2,9 +2,11 @@
 
 Every write is its own committed transaction, in the order that makes a crash harmless:
 a nudge is recorded ``pending`` before anything is sent, each service's delivery is
-recorded the moment it succeeds, and ``sent`` comes last. A ``kill -9`` between a send and
-its record repeats that one send; nothing is ever forgotten. Times are stored as UTC ISO
-8601 text, which sorts like the instants it names.
+reserved before the send and confirmed the moment it succeeds, and ``sent`` comes last.
+A ``kill -9`` between a send and its record repeats that one send; nothing is ever
+forgotten. A full disk cannot split a send from its record: the confirmation rewrites the
+reserved row in place, into log space made before the send (:meth:`Store.make_room`).
+Times are stored as UTC ISO 8601 text, which sorts like the instants it names.
 """
 
 from __future__ import annotations
@@ -125,6 +127,13 @@ class Ledger:
                     for s in classification.social
                 ],
             )
+
+    def has_run(self) -> bool:
+        """Whether a tick ever recorded anything here (every tick records its days)."""
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM lunch_days) OR EXISTS (SELECT 1 FROM nudges)"
+        ).fetchone()
+        return bool(row[0])
 
     def lunch_outcomes(self) -> dict[str, str]:
         """Every remembered day's lunch outcome, by ISO date."""
@@ -299,25 +308,39 @@ class Ledger:
                  key),
             )  # fmt: skip
 
-    def begin_attempt(self, keys: list[str], message: str, now: datetime) -> None:
-        """Count an attempt and tie the nudges to their message, before anything is sent."""
+    def begin_attempt(
+        self, keys: list[str], message: str, services: list[str], now: datetime
+    ) -> None:
+        """Before anything is sent: count an attempt, tie the nudges to their message, and
+        reserve each service's delivery row (unconfirmed: a crash before the confirmation
+        sends it again), so the record after a send only changes a row in place."""
+        when = stamp(now)
         with self.store.transaction() as db:
             db.executemany(
                 "UPDATE nudges SET attempts = attempts + 1, message = ?, updated = ? WHERE key = ?",
-                [(message, stamp(now), key) for key in keys],
+                [(message, when, key) for key in keys],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO deliveries (message, service, sent_at, confirmed) "
+                "VALUES (?, ?, ?, 0)",
+                [(message, service, when) for service in services],
             )
 
     def delivered(self, message: str, service: str, now: datetime) -> None:
-        """Record, at once, that a service has the message."""
+        """Record, at once, that a service has the message (confirming its reservation)."""
         with self.store.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO deliveries (message, service, sent_at) VALUES (?, ?, ?)",
+                "INSERT INTO deliveries (message, service, sent_at, confirmed) "
+                "VALUES (?, ?, ?, 1) ON CONFLICT (message, service) DO UPDATE SET "
+                "sent_at = excluded.sent_at, confirmed = 1",
                 (message, service, stamp(now)),
             )
 
     def delivered_to(self, message: str) -> set[str]:
-        """The services that already have a message."""
-        rows = self.db.execute("SELECT service FROM deliveries WHERE message = ?", (message,))
+        """The services that already have a message (confirmed, not only reserved)."""
+        rows = self.db.execute(
+            "SELECT service FROM deliveries WHERE message = ? AND confirmed = 1", (message,)
+        )
         return {str(row[0]) for row in rows}
 
     # -- holds: snooze, pause and rule back-off -----------------------------------------

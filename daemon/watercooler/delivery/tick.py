@@ -56,17 +56,18 @@ def send_due(
         tolerate_failures=True,
     )  # fmt: skip
     facts = result.facts
-    report = deliver(
-        Ledger(store),
-        notifier,
-        settings,
-        nudges=result.assessment.nudges,
-        dropped=result.assessment.dropped,
-        situations=result.assessment.situations,
-        covered=facts.days.bounds(settings.zone),
-        classification=facts.classification,
-        watched=watched_rules(rules),
-        now=now,
-        complete=not result.failed,
-    )
+    with store.delivering():  # one process at a time claims and sends
+        report = deliver(
+            Ledger(store),
+            notifier,
+            settings,
+            nudges=result.assessment.nudges,
+            dropped=result.assessment.dropped,
+            situations=result.assessment.situations,
+            covered=facts.days.bounds(settings.zone),
+            classification=facts.classification,
+            watched=watched_rules(rules),
+            now=now,
+            complete=not result.failed,
+        )
     return result, report

@@ -7,7 +7,7 @@ type), so the one definition sits between the two.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from watercooler.calendar.records import Occurrence
@@ -41,6 +41,17 @@ class Nudge:
 
 def occurrence_subject(occurrence: Occurrence) -> str:
     """An occurrence's name across runs: its UID and where its series put it (or its start),
-    so a nudge about it keeps its key when the event moves."""
-    moment = occurrence.recurrence or occurrence.start.isoformat(timespec="minutes")
+    so a nudge about it keeps its key when the event moves.
+
+    One format, the one a series' RECURRENCE-ID takes: a timed occurrence is named by its
+    UTC instant (``uid@20260311T160000Z``), which no zone offset or DST gap can move, an
+    all-day one by its local date (``uid@20260311``); a series with floating times (no zone
+    in the calendar) names its occurrences by their wall time (``uid@20260311T170000``).
+    """
+    if occurrence.recurrence:
+        moment = occurrence.recurrence
+    elif occurrence.all_day:
+        moment = occurrence.start.strftime("%Y%m%d")
+    else:
+        moment = occurrence.start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{occurrence.info.uid}@{moment}"
