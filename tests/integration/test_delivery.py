@@ -376,7 +376,8 @@ def test_quiet_hours_end_at_the_local_wall_clock_across_a_dst_change(
     world = World(
         tmp_path,
         [receiver.url()],
-        social_rule(offset="-30m", expires="12h"),
+        # Both nights are Saturday's: the rule says to send on days off too.
+        social_rule(offset="-30m", expires="12h", extra="    days_off: send\n"),
         quiet_hours=quiet("22:00", "07:00"),
     )
     day = event_start[:8]
@@ -465,7 +466,9 @@ def week_of_declines(days: range) -> list[str]:
 def test_a_rule_whose_last_three_nudges_changed_nothing_pauses_for_a_week(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    world = World(tmp_path, [receiver.url()], social_rule(expires="3h"))
+    # Three weeks, weekends included: the rule says to send on days off too.
+    rule = social_rule(expires="3h", extra="    days_off: send\n")
+    world = World(tmp_path, [receiver.url()], rule)
     world.events(*week_of_declines(range(2, 21)))
     for day in range(2, 21):
         world.tick(at(f"2026-03-{day:02d} 09:50"))

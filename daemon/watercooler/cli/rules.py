@@ -37,7 +37,7 @@ def register(
     rules = commands.add_parser(
         "rules",
         parents=[common],
-        help="check, list and explain rule files",
+        help="check, list, show and explain rule files",
         description="Rules turn what check finds into nudges. Defaults ship with "
         "watercooler; yours live in $XDG_CONFIG_HOME/watercooler/rules/.",
     )
