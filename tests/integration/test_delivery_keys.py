@@ -47,7 +47,9 @@ def test_an_event_in_the_spring_forward_gap_is_placed_and_keyed_alike_from_the_c
         ),
         encoding="utf-8",
     )
-    rules = only_rules(tmp_path / "rules", social_rule(offset="-15m", expires="3h"))
+    # a Sunday: the rule says it is wanted on a day off too
+    rule = social_rule(offset="-15m", expires="3h", extra="    days_off: send\n")
+    rules = only_rules(tmp_path / "rules", rule)
     config = delivery_config(tmp_path, [receiver.url()], rules_dir=rules)
     checks = []
     for _ in range(2):  # the first parses the file, the second reads the parse cache
