@@ -63,9 +63,9 @@ def url_secrets(url: str) -> list[str]:
     query keys and a few well-known flag values counts as secret.
     """
     text = url.strip()
-    scheme, _, rest = text.partition("://")
+    scheme, separator, rest = text.partition("://")
     if not rest:
-        return [text]
+        return [] if separator else [text]  # a bare scheme hides nothing
     try:
         parts = urlsplit(text)
         host = parts.hostname or ""

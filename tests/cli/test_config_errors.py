@@ -73,3 +73,14 @@ def test_an_unparseable_apprise_url_is_named_by_its_key(run_cli: RunCli, tmp_pat
     result = run_cli("notify-test", "--config", str(config))
     assert result.returncode == 2
     assert one_error(result.stderr).startswith("notify.urls[0]: json:// is not usable")
+
+
+def test_a_bare_scheme_is_named_in_the_error_not_masked(run_cli: RunCli, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[notify]\nurls = ["json://"]\n', encoding="utf-8"
+    )
+    result = run_cli("notify-test", "--config", str(config))
+    assert result.returncode == 2
+    assert one_error(result.stderr).startswith("notify.urls[0]: json:// is not usable")
+    assert "****" not in result.stderr
