@@ -101,4 +101,16 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO parse_cache (key, body) SELECT key, body FROM digests;
     DROP TABLE digests;
     """,
+    # 6: per configured CalDAV source, the settings its discovery was made with and when
+    # (discovery is redone when either is stale), and a refusal of its credentials, which
+    # send-due retries at most once an hour.
+    """
+    CREATE TABLE caldav_sources (
+        source TEXT PRIMARY KEY,
+        config TEXT NOT NULL DEFAULT '',
+        discovered TEXT,
+        refused TEXT,
+        refused_until TEXT
+    ) WITHOUT ROWID;
+    """,
 )
