@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 
 from watercooler.settings import SourceSettings
 from watercooler.store import Store
+from watercooler.urls import split_credentials
 
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(minutes=15)
@@ -39,8 +40,10 @@ class SourceState:
 def fingerprint(settings: SourceSettings) -> str:
     """The settings that decide which calendars a source reads: a change means discovering
     again. No secret is part of it."""
+    url, in_url = split_credentials(settings.url.strip())  # a password in the URL stays out
+    username = settings.username or (in_url[0] if in_url else "")
     calendars = [name.strip() for name in settings.calendars if name.strip()]
-    return json.dumps([settings.url.strip(), settings.username or "", calendars])
+    return json.dumps([url, username, calendars])
 
 
 def source_state(store: Store, source: str) -> SourceState | None:
