@@ -321,3 +321,22 @@ def test_a_web_page_given_as_a_caldav_url_is_named_a_web_page_with_the_url_to_us
     assert "looks like a web page, not a CalDAV server" in line
     assert "CalDAV URL" in line
     assert ".ics" in line
+
+
+def test_check_during_a_backoff_polls_and_says_it_polled_ahead_of_the_schedule(
+    run_cli: RunCli, tmp_path: Path, faulty: FaultServer
+) -> None:
+    config = write_config(tmp_path, with_password(tmp_path, through(faulty)))
+    assert socials(check(run_cli, config)) == ["Coffee with Lea", "Team lunch"]
+    faulty.inject(Fault.server_error())
+    first = check(run_cli, config)
+    assert first.returncode == 0, first.stderr
+    assert "send-due's next attempt in" in first.stderr
+    assert "ahead of the schedule" not in first.stderr
+    faulty.reset()
+    again = check(run_cli, config)  # seconds later: inside the backoff, and check polls
+    assert again.returncode == 0, again.stderr
+    assert faulty.exchanges != []
+    (warning,) = again.stderr.splitlines()
+    assert "HTTP 500" in warning
+    assert "polled ahead of the schedule, send-due's next attempt in" in warning
