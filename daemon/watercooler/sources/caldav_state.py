@@ -59,7 +59,8 @@ def discovery_stale(state: SourceState | None, config: str, now: datetime) -> bo
     """Whether the source's calendars should be discovered again."""
     if state is None or state.discovered is None or state.config != config:
         return True
-    return now - datetime.fromisoformat(state.discovered) >= DISCOVERY_MAX_AGE
+    age = now - datetime.fromisoformat(state.discovered)
+    return not timedelta(0) <= age < DISCOVERY_MAX_AGE  # a clock set back counts too
 
 
 def record_discovery(store: Store, source: str, config: str, when: datetime) -> None:
