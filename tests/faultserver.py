@@ -67,12 +67,15 @@ class Exchange:
 
 @dataclass(frozen=True)
 class Reply:
-    """An HTTP answer. ``cut_at``: write only that many body bytes, then drop the connection."""
+    """An HTTP answer. ``cut_at``: write only that many body bytes, then drop the connection.
+    ``drip``: write the whole answer, status line and headers included, one byte every
+    ``drip`` seconds (each read a client makes gets a byte well within its timeout)."""
 
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     cut_at: int | None = None
+    drip: float | None = None
 
 
 class CountingProxy:
@@ -90,6 +93,7 @@ class CountingProxy:
         self.exchanges: list[Exchange] = []
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
+        self._stopped = threading.Event()
         self._httpd = _ProxyHTTPServer(self)
         self.port: int = self._httpd.server_address[1]
         self._serving: threading.Thread | None = None
@@ -104,6 +108,7 @@ class CountingProxy:
 
     def stop(self) -> None:
         """Stop accepting, cut open client connections and wait for every handler thread."""
+        self._stopped.set()
         self._stop_serving()
         self._drop_connections()
         self._httpd.server_close()
@@ -136,6 +141,11 @@ class CountingProxy:
         """Forget what was seen (e.g. after a test's setup requests)."""
         with self._lock:
             self.exchanges.clear()
+
+    def connections(self) -> int:
+        """How many client connections are open now."""
+        with self._lock:
+            return len(self._connections)
 
     def _matching(self, method: str | None) -> list[Exchange]:
         with self._lock:
@@ -177,6 +187,10 @@ class CountingProxy:
         return Reply(response.status, [(k, v) for k, v in headers if not _hop(k)], body)
 
     # --- plumbing shared with subclasses ---
+
+    def pause(self, seconds: float) -> bool:
+        """Wait between two dripped bytes; True when the server is told to stop instead."""
+        return self._stopped.wait(seconds)
 
     def _record(self, exchange: Exchange) -> None:
         with self._lock:
@@ -278,7 +292,25 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             pass
         return b"".join(chunks)
 
+    def _drip(self, exchange: Exchange, reply: Reply, interval: float) -> None:
+        """The whole answer, one byte at a time, until sent or the server is stopped."""
+        head = [f"HTTP/1.1 {reply.status} {http.client.responses.get(reply.status, '')}"]
+        head += [f"{name}: {value}" for name, value in reply.headers]
+        head += [f"Content-Length: {len(reply.body)}", "", ""]
+        data = "\r\n".join(head).encode("latin-1") + reply.body
+        self.close_connection = True
+        exchange.status = reply.status
+        for index in range(len(data)):
+            if index and self.server.proxy.pause(interval):
+                return
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+            exchange.response_size = max(0, index + 1 - (len(data) - len(reply.body)))
+
     def _send(self, exchange: Exchange, reply: Reply) -> None:
+        if reply.drip is not None:
+            self._drip(exchange, reply, reply.drip)
+            return
         body = reply.body if exchange.method != "HEAD" else b""
         sent = body if reply.cut_at is None else body[: reply.cut_at]
         self.send_response_only(reply.status)
@@ -349,7 +381,7 @@ CAPTIVE_PORTAL = b"""<!DOCTYPE html>
 </html>
 """
 
-Kind = Literal["reply", "truncate", "hang", "refuse"]
+Kind = Literal["reply", "truncate", "hang", "refuse", "drip"]
 
 
 @dataclass(frozen=True)
@@ -435,6 +467,13 @@ class Fault:
         return cls("hang")
 
     @classmethod
+    def drip(cls, interval: float = 0.5) -> Fault:
+        """The real answer (or a canned multistatus without an upstream), status line and
+        headers included, one byte every ``interval`` seconds: no single read ever waits
+        long, the whole answer takes minutes."""
+        return cls("drip", Reply(207, [XML_TYPE], MULTISTATUS, drip=interval))
+
+    @classmethod
     def refused(cls) -> Fault:
         """Nothing listens on the port any more: connecting is refused."""
         return cls("refuse")
@@ -488,7 +527,15 @@ class FaultServer(CountingProxy):
             return None
         if fault.kind == "truncate":
             return self._truncate(exchange, fault)
+        if fault.kind == "drip":
+            assert fault.reply is not None
+            reply = self.forward(exchange) if self.upstream else fault.reply
+            return dataclasses.replace(reply, drip=fault.reply.drip)
         return fault.reply
+
+    def pause(self, seconds: float) -> bool:
+        """Dripping stops when the fault is cleared, as a hang does, or the server stops."""
+        return self._release.wait(seconds) or super().pause(0)
 
     def _take(self, method: str) -> Fault | None:
         with self._lock:

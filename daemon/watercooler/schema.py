@@ -136,4 +136,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE deliveries ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
     """,
+    # 8: per configured CalDAV source, the settings its discovery was made with and when
+    # (discovery is redone when either is stale), and a refusal of its credentials, which
+    # send-due retries at most once an hour.
+    """
+    CREATE TABLE caldav_sources (
+        source TEXT PRIMARY KEY,
+        config TEXT NOT NULL DEFAULT '',
+        discovered TEXT,
+        refused TEXT,
+        refused_until TEXT
+    ) WITHOUT ROWID;
+    """,
 )

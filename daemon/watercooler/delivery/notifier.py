@@ -5,6 +5,12 @@ services that missed the message: one flaky chat never makes the phone buzz twic
 Services are named by Apprise's service name and a masked URL, never by their token.
 Without any service, nudges go to the log, and to the desktop where D-Bus is available.
 
+Apprise's plugins time each read, not a send: a service that answers one byte every half
+second would hold a tick for ever. So each send to an Apprise service runs in that
+service's :class:`~watercooler.deadline.Worker`, abandoned at ``notify.timeout`` plus half
+a second; while an abandoned send still runs, the next one to that service fails at once
+instead of starting a second worker.
+
 What Apprise says about a failure it only logs; :func:`_apprise_errors` collects those
 records for the calling thread alone, for the length of the call, so they become part of
 one error message without switching Apprise's logger for the rest of the process.
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from watercooler.deadline import DeadlineExceeded, StillBusy, Worker
 from watercooler.delivery.desktop import LABEL as DESKTOP_LABEL
 from watercooler.delivery.desktop import Desktop
 from watercooler.errors import ConfigError
@@ -67,11 +74,19 @@ class Notifier:
     """The configured services, and sending to them; errors are masked by ``redactor``."""
 
     def __init__(
-        self, services: list[Service], fallback: list[Service], redactor: Redactor
+        self,
+        services: list[Service],
+        fallback: list[Service],
+        redactor: Redactor,
+        timeout: float = 10.0,
     ) -> None:
         self.services = services
         self.fallback = fallback
         self.redactor = redactor
+        self.timeout = timeout
+        """``notify.timeout``: a send to an Apprise service is abandoned half a second
+        after it."""
+        self._workers: dict[str, Worker] = {}
 
     @property
     def configured(self) -> bool:
@@ -98,16 +113,31 @@ class Notifier:
             if failure is None:
                 return Result(service, ok=True)
             return Result(service, ok=False, error=printable(self.redactor.scrub(failure), 300))
-        with _apprise_errors() as errors:
-            try:
-                ok = bool(service.plugin.notify(body=body, title=title))
-            except Exception as error:  # noqa: BLE001 - a plugin bug is one failed send
-                errors.append(f"{type(error).__name__}: {error}")
-                ok = False
+        worker = self._workers.setdefault(service.ident, Worker(f"notify:{service.ident}"))
+        try:
+            ok, errors = worker.run(lambda: _notify(service, title, body), self.timeout + 0.5)
+        except StillBusy:
+            ok, errors = False, [f"{self._late()}; its earlier send is still running"]
+        except DeadlineExceeded:
+            ok, errors = False, [self._late()]
         if ok:
             return Result(service, ok=True)
         reason = "; ".join(dict.fromkeys(errors)) or "the service reported a failure"
         return Result(service, ok=False, error=printable(self.redactor.scrub(reason), 300))
+
+    def _late(self) -> str:
+        return f"no answer within notify.timeout ({self.timeout:g} s)"
+
+
+def _notify(service: Service, title: str, body: str) -> tuple[bool, list[str]]:
+    """One Apprise send, in the worker's thread: whether it went, and what Apprise said."""
+    with _apprise_errors() as errors:
+        try:
+            ok = bool(service.plugin.notify(body=body, title=title))
+        except Exception as error:  # noqa: BLE001 - a plugin bug is one failed send
+            errors.append(f"{type(error).__name__}: {error}")
+            ok = False
+    return ok, list(errors)
 
 
 def build_notifier(
@@ -147,7 +177,7 @@ def build_notifier(
         fallback.append(
             Service(DESKTOP_SERVICE, DESKTOP_LABEL, plugin=desktop_plugin, best_effort=True)
         )
-    return Notifier(services, fallback, redactor)
+    return Notifier(services, fallback, redactor, settings.timeout)
 
 
 def _from_config_file(

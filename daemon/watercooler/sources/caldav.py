@@ -1,10 +1,11 @@
 """A CalDAV calendar, kept in the local store and brought up to date incrementally.
 
 A poll where nothing changed costs one sync-collection REPORT per collection (RFC 6578):
-discovery is remembered in the store, changed objects are fetched with calendar-multiget
-in batches, deletions remove them. Servers without sync tokens are listed by etag. A
-failed poll never changes the cache: the last good copy stays in use and the next attempt
-backs off exponentially with jitter, capped at 15 minutes.
+discovery is remembered in the store for a day (or until the source's settings change),
+changed objects are fetched with calendar-multiget in batches, deletions remove them.
+Servers without sync tokens are listed by etag. A failed poll never changes the cache: the
+last good copy stays in use and the next attempt backs off exponentially with jitter,
+capped at 15 minutes, or later when the server's Retry-After asks (up to an hour).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from caldav.davclient import DAVClient
 
 from watercooler.errors import SourceError
 from watercooler.settings import SourceSettings
+from watercooler.sources import caldav_state as remembered
 from watercooler.sources.base import CalendarObject, Clock
+from watercooler.sources.caldav_state import backoff
 from watercooler.sources.dav import (
     CALDAV,
     DAV,
@@ -29,7 +32,9 @@ from watercooler.sources.dav import (
     Dav,
     InvalidTokenError,
     Listing,
+    NotCalDAVError,
     NotSupportedError,
+    OversizedError,
     TransientError,
     components_of,
     is_calendar,
@@ -43,8 +48,6 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000
 """Most hrefs in one multiget (Radicale refuses reports of more than 10,000 events)."""
-BACKOFF_FIRST = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(minutes=15)
 
 
 class CalDAVSource:
@@ -79,6 +82,13 @@ class CalDAVSource:
         """Sync, then yield every cached object of the selected collections."""
         for state in self.sync():
             for href, etag, data in self.store.objects(state.id):
+                if not data:  # stored empty: beyond the XML parser's limits
+                    log.warning(
+                        "%s: %s is too large to read (beyond the XML parser's size limits); "
+                        "skipped",
+                        self.label, href,
+                    )  # fmt: skip
+                    continue
                 yield CalendarObject(href=href, etag=etag, data=data)
 
     # -- syncing -----------------------------------------------------------------------
@@ -90,26 +100,60 @@ class CalDAVSource:
         credentials are refused.
         """
         known = self.store.collections_of(self.url)
-        if rediscover or not known:
-            try:
-                found = self.discover()
-            except TransientError as error:
-                if not known:
-                    raise
-                log.warning("%s; using the cached calendars", error)
-                return known
-            self.store.forget_collections(self.url, {c.url for c in found})
-            known = [self.store.ensure_collection(c.url, c.name, self.url) for c in found]
-        return [self._sync_collection(state) for state in known]
+        source = remembered.source_state(self.store, self.url)
+        self._still_refused(source)
+        try:
+            if rediscover or not known or self._discovery_due(source, known):
+                known = self._rediscover(known)
+            states = [self._sync_collection(state) for state in known]
+        except AuthError as error:
+            remembered.record_refusal(self.store, self.url, str(error), self.clock())
+            raise
+        if source is not None and source.refused:
+            remembered.clear_refusal(self.store, self.url)
+        return states
+
+    def _rediscover(self, known: list[CollectionState]) -> list[CollectionState]:
+        """Discover the calendars again; keep the known ones when the server fails."""
+        try:
+            found = self.discover()
+        except TransientError as error:
+            if not known:
+                raise
+            log.warning("%s; using the cached calendars", error)
+            return known
+        self.store.forget_collections(self.url, {c.url for c in found})
+        config = remembered.fingerprint(self.settings)
+        remembered.record_discovery(self.store, self.url, config, self.clock())
+        return [self.store.ensure_collection(c.url, c.name, self.url) for c in found]
+
+    def _discovery_due(
+        self, source: remembered.SourceState | None, known: list[CollectionState]
+    ) -> bool:
+        """Whether the settings changed or a day passed since discovery (never while a
+        collection waits for its next attempt: that sends nothing)."""
+        config = remembered.fingerprint(self.settings)
+        if not remembered.discovery_stale(source, config, self.clock()):
+            return False
+        return not any(self._not_due(state) for state in known)
+
+    def _still_refused(self, source: remembered.SourceState | None) -> None:
+        """For send-due: within the hour after a 401/403, say it again, sending nothing."""
+        refusal = remembered.still_refused(source, self.clock()) if self.honour_backoff else None
+        if refusal is not None:
+            raise AuthError(refusal)
+
+    def _not_due(self, state: CollectionState) -> bool:
+        if not self.honour_backoff or not state.next_attempt:
+            return False
+        return self.clock() < datetime.fromisoformat(state.next_attempt)
 
     def _waiting(self, state: CollectionState) -> bool:
         """Whether a failed collection's next attempt is not due yet (then its cache is
         served, or, with nothing cached, the error said again)."""
-        if not self.honour_backoff or not state.next_attempt:
+        if not self._not_due(state):
             return False
-        due = datetime.fromisoformat(state.next_attempt)
-        if self.clock() >= due:
-            return False
+        due = datetime.fromisoformat(str(state.next_attempt))
         if self.store.last_success(state.id) is None:
             raise TransientError(
                 f"{self.label}: not reachable at the last attempt; next attempt at {due:%H:%M:%S}"
@@ -132,7 +176,7 @@ class CalDAVSource:
                 deleted = set(stored) - set(listing.etags)
             else:
                 deleted = listing.deleted & set(stored)
-            changed = [href for href, etag in listing.etags.items() if stored.get(href) != etag]
+            changed = {h: etag for h, etag in listing.etags.items() if stored.get(h) != etag}
             fetched = self._fetch(state, changed)
             # The token moves last: a sync cut short is simply redone from the old token.
             self.store.apply_sync(
@@ -140,7 +184,9 @@ class CalDAVSource:
             )
             if fetched or deleted:
                 log.info("%s: %d changed, %d deleted", state.url, fetched, len(deleted))
-        except (TransientError, NotSupportedError, BatchTooLargeError, InvalidTokenError) as error:
+        except TransientError as error:
+            self._failed(state, error)
+        except (NotSupportedError, BatchTooLargeError, InvalidTokenError) as error:
             self._failed(state, TransientError(str(error)))
         refreshed = self.store.collection(state.url)
         return refreshed or state
@@ -185,37 +231,56 @@ class CalDAVSource:
         listing.token, listing.ctag = "", ctag
         return listing, True
 
-    def _fetch(self, state: CollectionState, hrefs: list[str]) -> int:
-        """Fetch and store changed objects batch by batch (memory stays flat); return how
-        many arrived."""
+    def _fetch(self, state: CollectionState, etags: dict[str, str]) -> int:
+        """Fetch and store changed objects (href → listed etag) batch by batch (memory
+        stays flat); return how many arrived."""
         count = 0
+        hrefs = list(etags)
         for start in range(0, len(hrefs), BATCH):
-            batch = self._multiget(state.url, hrefs[start : start + BATCH])
+            batch = self._multiget(state.url, hrefs[start : start + BATCH], etags)
             self.store.put_objects(state.id, batch)
             count += len(batch)
         return count
 
-    def _multiget(self, url: str, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
-        """One multiget; a batch the server refuses as too large is split in two."""
+    def _multiget(
+        self, url: str, hrefs: list[str], etags: dict[str, str]
+    ) -> dict[str, tuple[str, bytes]]:
+        """One multiget; a batch the server refuses as too large is split in two, and so is
+        an answer beyond the XML parser's limits, down to the one object, which is stored
+        empty (skipped with a warning, not fetched again until it changes)."""
         try:
             answer = self._client().multiget(url, [_quoted(href) for href in hrefs])
-        except BatchTooLargeError:
+        except (BatchTooLargeError, OversizedError) as error:
+            if len(hrefs) == 1 and isinstance(error, OversizedError):
+                return {hrefs[0]: (etags.get(hrefs[0], ""), b"")}
             if len(hrefs) == 1:
                 raise TransientError(f"{self.label}: the server refused {hrefs[0]}") from None
             half = len(hrefs) // 2
-            return {**self._multiget(url, hrefs[:half]), **self._multiget(url, hrefs[half:])}
+            return {
+                **self._multiget(url, hrefs[:half], etags),
+                **self._multiget(url, hrefs[half:], etags),
+            }
         return {_path(href): value for href, value in answer.items()}
 
     def _failed(self, state: CollectionState, error: TransientError) -> None:
+        """Schedule the next attempt (the backoff, or later if the server asked), and say
+        what was done: ``check`` polls whatever the schedule, ``send-due`` keeps it."""
+        ahead = state.next_attempt is not None and not self.honour_backoff
+        ahead = ahead and self.clock() < datetime.fromisoformat(str(state.next_attempt))
         delay = backoff(state.failures + 1, self.rng)
-        when = self.clock() + delay
-        self.store.record_failure(state.id, when.isoformat())
+        asked = remembered.retry_after(error.retry_after, self.clock())
+        if asked is not None and asked > delay:
+            delay = asked
+        self.store.record_failure(state.id, (self.clock() + delay).isoformat())
         last = self.store.last_success(state.id)
         if last is None:
             raise error
+        when = "polled ahead of the schedule, " if ahead else ""
+        who = "next attempt" if self.honour_backoff else "send-due's next attempt"
+        why = " (as the server asked)" if delay == asked else ""
         log.warning(
-            "%s; using the copy from %s, next attempt in %d s",
-            error, last[:16].replace("T", " "), delay.total_seconds(),
+            "%s; using the copy from %s; %s%s in %d s%s",
+            error, last[:16].replace("T", " "), when, who, delay.total_seconds(), why,
         )  # fmt: skip
 
     # -- discovery ---------------------------------------------------------------------
@@ -224,7 +289,15 @@ class CalDAVSource:
         """The calendar collections this source reads: the URL itself, or the principal's
         calendars that hold events, narrowed to ``calendars`` when it is set."""
         dav = self._client()
-        described = dav.describe(self.url)
+        try:
+            described = dav.describe(self.url)
+        except NotSupportedError:
+            raise NotCalDAVError(
+                f"{self.label}: this looks like a web page, not a CalDAV server (it does not "
+                "answer PROPFIND): use the calendar server's CalDAV URL (README, \"CalDAV "
+                "servers\"), or for a calendar's .ics address a URL ending in .ics or "
+                'type = "ics"'
+            ) from None
         if not described:
             raise TransientError(f"{self.label}: the server described nothing at this URL")
         _, props = described[0]
@@ -289,14 +362,8 @@ class CalDAVSource:
                 enable_rfc6764=False,
                 rate_limit_handle=False,
             )
-            self._dav = Dav(client, self.label, username)
+            self._dav = Dav(client, self.label, username, self.settings.timeout)
         return self._dav
-
-
-def backoff(failures: int, rng: random.Random) -> timedelta:
-    """Exponential backoff with jitter: 30 s, 1 min, 2 min … capped at 15 min."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_FIRST * (2 ** min(max(failures - 1, 0), 10)))
-    return timedelta(seconds=ceiling.total_seconds() * rng.uniform(0.5, 1.0))
 
 
 def _collection(url: str, props: dict[str, object]) -> Collection:

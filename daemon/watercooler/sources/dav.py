@@ -5,6 +5,11 @@ up front (probing unauthenticated costs a round trip, a second on Radicale), tim
 The request bodies are written here and every answer is checked before it is believed: a
 multistatus that is not XML, HTML answered with 200 by a captive portal, a truncated body
 or a 5xx are :class:`TransientError` — a failed poll, never "the calendar is empty".
+
+Each request runs under one deadline (the source's timeout and half a second), however
+slowly the server answers: the library times each read only. Answers are parsed within
+libxml2's size and depth limits (no ``huge_tree``); an answer beyond them is
+:class:`OversizedError`, so the caller can narrow the request down to the one object.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from lxml import etree
 
+from watercooler.deadline import DeadlineExceeded, Worker
 from watercooler.errors import SourceError
 
 log = logging.getLogger(__name__)
@@ -31,7 +37,22 @@ NAMESPACES = f'xmlns:d="{DAV}" xmlns:c="{CALDAV}" xmlns:cs="{CS}"'
 
 
 class TransientError(SourceError):
-    """The server could not answer properly this time; the cache stays in use."""
+    """The server could not answer properly this time; the cache stays in use.
+
+    ``retry_after`` is the server's ``Retry-After`` value as sent (seconds or an HTTP
+    date), when it gave one."""
+
+    def __init__(self, message: str, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OversizedError(TransientError):
+    """The answer is beyond the XML parser's size or depth limits."""
+
+
+class NotCalDAVError(SourceError):
+    """The URL answers like a web page, not like a CalDAV server."""
 
 
 class AuthError(SourceError):
@@ -79,13 +100,15 @@ class Listing:
 class Dav:
     """Sends the requests through a caldav client and checks the answers."""
 
-    def __init__(self, client: DAVClient, label: str, username: str | None) -> None:
+    def __init__(self, client: DAVClient, label: str, username: str | None, timeout: float) -> None:
         self.client = client
         self.label = label
         self.username = username
+        self.timeout = timeout
+        self._worker = Worker(f"caldav:{label}")
         # lxml parsers keep state between documents and are not thread-safe: one per
-        # client, never a module-level one shared by every thread.
-        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+        # client, never a module-level one shared by every thread. libxml2's limits stay.
+        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
     # -- requests ----------------------------------------------------------------------
 
@@ -106,16 +129,42 @@ class Dav:
     ) -> etree._Element:
         headers = {**headers, "Content-Type": 'application/xml; charset="utf-8"'}
         try:
-            response = self.client.request(url, method, body, headers)
+            response = self._worker.run(
+                lambda: self.client.request(url, method, body, headers), self.timeout + 0.5
+            )
             status = int(response.status)
             raw = response.raw
+            kind = str(response.headers.get("Content-Type") or "").lower()
+        except DeadlineExceeded:
+            raise TransientError(
+                f"{self.label}: no answer in time (a request takes at most {self.timeout:g} s)"
+            ) from None
         except dav_error.AuthorizationError as error:
             raise self._refusal(method, error) from None
         except dav_error.RateLimitError as error:
-            raise TransientError(f"{self.label}: the server asks to slow down ({error})") from None
+            wait = str(error.retry_after or "").strip() or None
+            asked = f", Retry-After: {wait}" if wait else ""
+            raise TransientError(
+                f"{self.label}: the server is overloaded (HTTP {error.status}{asked})", wait
+            ) from None
+        except etree.XMLSyntaxError as error:  # the client parses the answer too
+            raise self._unreadable(error) from None
         except Exception as error:  # noqa: BLE001 - network stack errors vary by transport
             raise TransientError(f"{self.label}: {describe_failure(error)}") from None
+        if status == 200 and "html" in kind:
+            raise TransientError(
+                f"{self.label}: answered {method} with a web page, not CalDAV (a captive "
+                "portal's login page, or a URL that is not a CalDAV server's)"
+            )
         return self._check(method, status, raw)
+
+    def _unreadable(self, error: etree.XMLSyntaxError) -> TransientError:
+        text = str(error)
+        if "huge" in text.lower() or "depth" in text.lower():
+            return OversizedError(
+                f"{self.label}: the answer is beyond the XML parser's size or depth limits"
+            )
+        return TransientError(f"{self.label}: the answer is not valid XML ({text})")
 
     def _check(self, method: str, status: int, raw: Any) -> etree._Element:
         if status in (403, 409, 412) and method == "REPORT" and "valid-sync-token" in str(raw):
@@ -134,7 +183,7 @@ class Dav:
         try:
             root = etree.fromstring(data, self._parser)
         except etree.XMLSyntaxError as error:
-            raise TransientError(f"{self.label}: the answer is not valid XML ({error})") from None
+            raise self._unreadable(error) from None
         if root.tag != f"{{{DAV}}}multistatus":
             raise TransientError(f"{self.label}: the answer is not a WebDAV multistatus")
         return root
@@ -155,6 +204,12 @@ class Dav:
         who = f"user {self.username!r}" if self.username else "no user name"
         if status == 403:
             return f"{self.label}: access refused (HTTP 403) for {who}"
+        if not self.username:
+            return (
+                f"{self.label}: the server wants credentials (HTTP 401) and was given "
+                "no user name: they come from the [[sources]] entry with this url (its "
+                "username and password_file), also for a --source URL"
+            )
         return f"{self.label}: the server refused the credentials (HTTP 401) of {who}"
 
     # -- CalDAV operations -------------------------------------------------------------
