@@ -208,6 +208,15 @@ def test_a_file_without_any_utf8_is_still_read_as_windows_1252(
     assert result.stderr == ""
 
 
+def test_a_file_that_starts_with_a_byte_order_mark_is_read_without_a_warning(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    data = b"\xef\xbb\xbf" + calendar(GOOD).encode()
+    result = run_check(run_cli, tmp_path, data)
+    assert set(starts(document_of(result))) == {"first@t"}
+    assert result.stderr == ""
+
+
 def test_empty_rrules_count_as_none_with_one_warning_per_file(
     run_cli: RunCli, tmp_path: Path
 ) -> None:

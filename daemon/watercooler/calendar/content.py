@@ -25,8 +25,10 @@ def to_utf8(data: bytes) -> tuple[bytes, str | None]:
 
     A file with a few bad bytes is still UTF-8: only those bytes become U+FFFD, so every
     other accented letter stays right. Only a file without a single valid UTF-8 multi-byte
-    sequence is read as Windows-1252, the usual other encoding of old exports.
+    sequence is read as Windows-1252, the usual other encoding of old exports. A leading
+    byte order mark is dropped (it would hide the first BEGIN).
     """
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
