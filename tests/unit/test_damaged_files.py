@@ -34,8 +34,9 @@ def run_check(
     config_text: str = "",
     days_back: int = 0,
     days_ahead: int = 0,
+    now: str = "2026-03-10T09:00",
 ) -> subprocess.CompletedProcess[str]:
-    """``check`` over raw bytes at 2026-03-10 09:00 Berlin; the state dir is the test's."""
+    """``check`` over raw bytes (at 2026-03-10 09:00 Berlin); the state dir is the test's."""
     source = tmp_path / "damaged.ics"
     source.write_bytes(data)
     config = tmp_path / "config.toml"
@@ -45,7 +46,7 @@ def run_check(
     try:
         return run_cli(
             "check", "--config", str(config), "--source", str(source),
-            "--now", "2026-03-10T09:00", "--days-back", str(days_back),
+            "--now", now, "--days-back", str(days_back),
             "--days-ahead", str(days_ahead), "--format", "json",
             timeout=30,
         )  # fmt: skip
@@ -207,6 +208,15 @@ def test_a_file_without_any_utf8_is_still_read_as_windows_1252(
     assert result.stderr == ""
 
 
+def test_a_file_that_starts_with_a_byte_order_mark_is_read_without_a_warning(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    data = b"\xef\xbb\xbf" + calendar(GOOD).encode()
+    result = run_check(run_cli, tmp_path, data)
+    assert set(starts(document_of(result))) == {"first@t"}
+    assert result.stderr == ""
+
+
 def test_empty_rrules_count_as_none_with_one_warning_per_file(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
@@ -312,3 +322,23 @@ def test_a_warning_about_an_event_outside_the_range_is_told_once_per_version_of_
     changed = run_check(run_cli, tmp_path, calendar(GOOD, old, LAST).encode())
     assert set(starts(document_of(changed))) == {"first@t", "last@t"}
     assert warnings_of(changed) == [first]
+
+
+def test_a_series_expanded_again_for_a_later_window_does_not_repeat_its_warnings(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    # The cache keeps a series expanded over a span around the window; a window months
+    # later parses the unchanged object again, which is no reason to tell its faults again.
+    weekly = event(
+        "Coffee", "20260303T150000", "20260303T153000", uid="weekly@t",
+        lines=["RRULE:FREQ=WEEKLY"],
+    )  # fmt: skip
+    broken = event("Drinks", "20260310T170000", "20260310T160000", uid="broken@t")
+    data = calendar(weekly, broken).encode()
+    first = run_check(run_cli, tmp_path, data)
+    assert starts(document_of(first)) == {"weekly@t": "2026-03-10T15:00:00+01:00"}
+    (warning,) = warnings_of(first)
+    assert "broken@t" in warning
+    later = run_check(run_cli, tmp_path, data, now="2027-03-09T09:00")
+    assert starts(document_of(later)) == {"weekly@t": "2027-03-09T15:00:00+01:00"}
+    assert later.stderr == ""

@@ -1,6 +1,7 @@
 """The calendar stage: raw iCalendar objects → the user's timeline of occurrences.
 
-:mod:`~watercooler.calendar.parse` reads the text (VTIMEZONEs once, only the lines that
+:mod:`~watercooler.calendar.content` decodes the text and mends its damaged structure,
+:mod:`~watercooler.calendar.parse` reads it (VTIMEZONEs once, only the lines that
 matter), :mod:`~watercooler.calendar.events` reduces each VEVENT to plain values,
 :mod:`~watercooler.calendar.repairs` mends real clients' quirks,
 :mod:`~watercooler.calendar.density` bounds pathological recurrence rules,

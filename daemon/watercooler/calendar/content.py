@@ -25,8 +25,10 @@ def to_utf8(data: bytes) -> tuple[bytes, str | None]:
 
     A file with a few bad bytes is still UTF-8: only those bytes become U+FFFD, so every
     other accented letter stays right. Only a file without a single valid UTF-8 multi-byte
-    sequence is read as Windows-1252, the usual other encoding of old exports.
+    sequence is read as Windows-1252, the usual other encoding of old exports. A leading
+    byte order mark is dropped (it would hide the first BEGIN).
     """
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -44,8 +46,9 @@ def to_utf8(data: bytes) -> tuple[bytes, str | None]:
     return _ESCAPED.sub("\ufffd", text).encode("utf-8"), warning
 
 
-_FOLD = re.compile(rb"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
-"""A line break, any blank lines, then a space or tab: a fold (as icalendar unfolds it)."""
+_FOLD = re.compile(rb"\n+[ \t]")
+"""A line break, any blank lines, then a space or tab: a fold (as icalendar unfolds it),
+once CRLF line breaks are LF."""
 _NEEDED = frozenset(
     {
         b"VERSION", b"CALSCALE", b"X-WR-TIMEZONE", b"UID", b"SUMMARY",
@@ -149,14 +152,17 @@ def slim(data: bytes) -> tuple[bytes, list[str]]:
     kept: list[bytes] = []
     filtering = _Filter(kept, [], [])
     empty_rules = 0
+    keeping = False
     stack = filtering.stack
-    for line in _FOLD.sub(b"", data).splitlines():
+    for line in _FOLD.sub(b"", data.replace(b"\r\n", b"\n")).splitlines():
         name = line.split(b":", 1)[0].split(b";", 1)[0].strip().upper()
         if name == b"BEGIN":
             filtering.begin(line)
+            keeping = stack[-1].start >= 0
         elif name == b"END":
             filtering.end(line)
-        elif name in _NEEDED and stack and stack[-1].start >= 0:
+            keeping = bool(stack) and stack[-1].start >= 0
+        elif keeping and name in _NEEDED:
             if name == b"UID":
                 filtering.uid(line)
             elif name == b"RRULE" and not line.partition(b":")[2].strip():
