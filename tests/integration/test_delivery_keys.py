@@ -89,6 +89,7 @@ def _downgrade_to_schema_5(state: Path) -> None:
             "WHERE subject = 'coffee@20260304T140000Z'"
         )
         db.execute("ALTER TABLE deliveries DROP COLUMN confirmed")  # schema 7's
+        db.execute("DROP TABLE IF EXISTS caldav_sources")  # schema 8's
         db.execute("PRAGMA user_version = 5")
 
 
