@@ -77,6 +77,10 @@ class _Tick:
 
     # -- deciding ------------------------------------------------------------------------
 
+    def when(self, moment: datetime) -> str:
+        """A moment as the ledger's reasons show it (the year only when it is not now's)."""
+        return short_time(moment, self.settings.zone, now=self.now)
+
     def decide(self, planned: Planned) -> bool:
         """Apply expiry, holds, quiet hours, snooze and cap; True when it may be sent now."""
         now, notify, zone = self.now, self.settings.notify, self.settings.zone
@@ -85,7 +89,7 @@ class _Tick:
             return False
         pause = self.ledger.active_hold(PAUSE, now)
         if pause is not None:
-            self.settle(planned, "dropped", f"paused until {short_time(pause.until, zone)}")
+            self.settle(planned, "dropped", f"paused until {self.when(pause.until)}")
             return False
         if planned.tip > 0 and self.backed_off(planned):
             return False
@@ -124,10 +128,10 @@ class _Tick:
             self.settle(
                 planned,
                 "expired",
-                f"{why} until {short_time(until, self.settings.zone)}, past its useful time",
+                f"{why} until {self.when(until)}, past its useful time",
             )
             return False
-        reason = f"{why} until {short_time(until, self.settings.zone)}"
+        reason = f"{why} until {self.when(until)}"
         self.ledger.mark(planned.key, planned.state, reason, self.now, next_attempt=until)
         self.outcome(planned, "waiting", reason)
         return False
@@ -148,7 +152,7 @@ class _Tick:
             self.settle(
                 planned,
                 "dropped",
-                f"{planned.rule} paused itself until {short_time(hold.until, self.settings.zone)}",
+                f"{planned.rule} paused itself until {self.when(hold.until)}",
             )
             return True
         since = hold.until if hold else None
@@ -162,7 +166,7 @@ class _Tick:
             planned,
             "dropped",
             f"its last {BACKOFF_AFTER} nudges changed nothing; "
-            f"{planned.rule} paused itself until {short_time(until, self.settings.zone)}",
+            f"{planned.rule} paused itself until {self.when(until)}",
         )
         log.warning(
             "rule %s paused itself for a week: its last %d nudges changed nothing",
@@ -172,7 +176,7 @@ class _Tick:
         return True
 
     def notice(self, planned: Planned, until: datetime) -> Nudge:
-        when = short_time(until, self.settings.zone)
+        when = self.when(until)
         return Nudge(
             rule=NOTICE_RULE,
             tip=0,
@@ -221,9 +225,7 @@ class _Tick:
             reason = "; ".join(errors)
             log.warning("could not deliver %s yet: %s", planned.key, reason)
             self.ledger.mark(planned.key, "failed", reason, self.now, next_attempt=retry)
-            self.outcome(
-                planned, "failed", f"{reason} (retry {short_time(retry, self.settings.zone)})"
-            )
+            self.outcome(planned, "failed", f"{reason} (retry {self.when(retry)})")
 
     def targets(self, tags: tuple[str, ...]) -> list[Service]:
         found = self.notifier.targets(tags)
