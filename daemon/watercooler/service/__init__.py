@@ -1,0 +1,1 @@
+"""The long-running service's parts: how it speaks to its supervisor (systemd)."""
