@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from watercooler import __version__
 from watercooler.cli import check, delivery, holds, rules
-from watercooler.cli.logs import configure_logging
+from watercooler.cli.logs import configure_logging, line_prefix, stderr_is_journal
 from watercooler.cli.options import common_options
 from watercooler.cli.session import Session
 from watercooler.errors import WatercoolerError
@@ -46,7 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         sys.stdout.write(parser.format_help() + WHERE_TO_START)
         return EXIT_ERROR
-    session = Session(configure_logging(debug=args.debug), debug=args.debug)
+    journal = stderr_is_journal(os.environ)
+    session = Session(configure_logging(debug=args.debug, journal=journal), debug=args.debug)
+    error_prefix = line_prefix("ERROR", journal=journal) + "watercooler: error: "
     try:
         return int(args.handler(args, session))
     except BrokenPipeError:
@@ -58,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WatercoolerError as error:
         if args.debug:
             log.exception("failed")
-        print(f"watercooler: error: {_error_text(error, session)}", file=sys.stderr)
+        text = _error_text(error, session)
+        # each continuation line is its own journal entry: it carries the priority too
+        text = text.replace("\n", "\n" + line_prefix("ERROR", journal=journal))
+        print(f"{error_prefix}{text}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -66,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             log.exception("unexpected error")  # through the secret filter
         print(
-            f"watercooler: error: unexpected {type(error).__name__}: "
+            f"{error_prefix}unexpected {type(error).__name__}: "
             f"{session.redactor.scrub(one_line(str(error)))}"
             + ("" if args.debug else " (run with --debug for the traceback)"),
             file=sys.stderr,
