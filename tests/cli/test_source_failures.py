@@ -32,14 +32,21 @@ def _cake(path: Path) -> Path:
     return path
 
 
-def test_send_due_delivers_from_the_calendars_it_read_and_exits_2_naming_the_other(
-    run_cli: RunCli, tmp_path: Path, receiver: Receiver
-) -> None:
+def _two_calendars(tmp_path: Path, receiver: Receiver) -> tuple[Path, Path, tuple[str, ...]]:
+    """A delivery config, the team calendar (the one that will go missing) and the
+    ``send-due`` arguments that read it beside the work calendar."""
     rules = only_rules(tmp_path / "rules", social_rule(expires="3h"))
     config = delivery_config(tmp_path, [receiver.url()], rules_dir=rules)
     work = declined_coffee(tmp_path / "work.ics")
     team = _cake(tmp_path / "team.ics")
     args = ("send-due", "--config", str(config), "--source", str(work), "--source", str(team))
+    return config, team, args
+
+
+def test_send_due_delivers_from_the_calendars_it_read_and_exits_2_naming_the_other(
+    run_cli: RunCli, tmp_path: Path, receiver: Receiver
+) -> None:
+    config, team, args = _two_calendars(tmp_path, receiver)
     planned = run_cli(*args, "--now", "2026-03-04T10:00")
     assert planned.returncode == 0, planned.stderr
     assert "2 newly planned" in planned.stdout
@@ -68,11 +75,7 @@ def test_send_due_delivers_from_the_calendars_it_read_and_exits_2_naming_the_oth
 def test_a_missing_calendar_does_not_drop_its_pending_nudges_as_deleted(
     run_cli: RunCli, tmp_path: Path, receiver: Receiver
 ) -> None:
-    rules = only_rules(tmp_path / "rules", social_rule(expires="3h"))
-    config = delivery_config(tmp_path, [receiver.url()], rules_dir=rules)
-    work = declined_coffee(tmp_path / "work.ics")
-    team = _cake(tmp_path / "team.ics")
-    args = ("send-due", "--config", str(config), "--source", str(work), "--source", str(team))
+    config, team, args = _two_calendars(tmp_path, receiver)
     assert run_cli(*args, "--now", "2026-03-04T10:00").returncode == 0
     team.unlink()
     for moment in ("2026-03-04T16:00", "2026-03-05T09:00"):
