@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from watercooler.calendar.records import Occurrence, Window, in_window
-from watercooler.calendar.timeline import Progress, read_timeline
+from watercooler.calendar.timeline import ParsedMemo, Progress, read_timeline
 from watercooler.classify.classifier import Classification, classify
 from watercooler.errors import ConfigError, SourceError, validation_message
 from watercooler.rulebook.evaluate import Assessment, assess
@@ -126,6 +126,7 @@ def run_check(
     rules: Sequence[Rule] = (),
     *,
     tolerate_failures: bool = False,
+    memo: ParsedMemo | None = None,
 ) -> CheckResult:
     """Read every source and classify the days around ``now`` (in the user's zone).
 
@@ -133,7 +134,8 @@ def run_check(
     enough for the longest lunch streak) and a day after it, so a nudge does not depend on
     where the range starts: a Friday reflection counts its whole week, a streak its days.
     With ``tolerate_failures``, a source that cannot be read is listed in ``failed``
-    instead of raising, and the others are still read.
+    instead of raising, and the others are still read. The daemon passes its ``memo`` so
+    that objects unchanged since its last tick are not read again.
     """
     zone = settings.zone
     local_now = now.astimezone(zone)
@@ -143,7 +145,7 @@ def run_check(
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
     tally = _Tally(days.bounds(zone))
     on_failure = tally.failure if tolerate_failures else None
-    occurrences = read_timeline(sources, window, progress, store, on_failure, tally.read)
+    occurrences = read_timeline(sources, window, progress, store, on_failure, tally.read, memo)
     classification = classify(occurrences, seen.days(), settings)
     facts = Facts(classification, tuple(occurrences), seen, settings, days)
     return CheckResult(

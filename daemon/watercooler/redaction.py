@@ -40,6 +40,13 @@ class Redactor:
             ordered = sorted(self._secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
+    def merge(self, other: Redactor) -> None:
+        """Remember every secret another redactor knows (a reload keeps masking the old
+        secrets too: they may still be in a message on its way out)."""
+        with other._lock:
+            known = sorted(other._secrets)
+        self.add(*known)
+
     def add_url(self, url: str) -> None:
         """Remember every part of an Apprise (or any) URL that may be a token. The parts,
         not the whole URL: a URL with nothing secret in it (``json://127.0.0.1:8080/``) is

@@ -148,4 +148,12 @@ MIGRATIONS: tuple[str, ...] = (
         refused_until TEXT
     ) WITHOUT ROWID;
     """,
+    # 9: what the daemon last said about itself (started, last poll, next wake-up,
+    # degraded files), one value per name, for `status` to show.
+    """
+    CREATE TABLE daemon_status (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )

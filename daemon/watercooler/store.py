@@ -236,7 +236,8 @@ class Store:
                 # Another process may have migrated while this one waited for the lock.
                 if self._version() >= number:
                     continue
-                log.info("%s: migrating the state database to schema %d", self.path, number)
+                say = log.info if version else log.debug  # a new database: nothing to tell
+                say("%s: migrating the state database to schema %d", self.path, number)
                 for statement in script.split(";"):
                     if statement.strip():
                         db.execute(statement)

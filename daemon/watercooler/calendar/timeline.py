@@ -47,6 +47,48 @@ PROGRESS_EVERY = 500
 
 
 @dataclass(slots=True)
+class ParsedMemo:
+    """The occurrences each object gave in the last window, kept in memory between the
+    daemon's ticks: a tick after one event changed parses that one object, and finds every
+    other object's occurrences here without a database read or a decode.
+
+    Entries are keyed by the object's parse-cache digest, so a changed object misses and
+    a deleted one is forgotten at the end of the next read (only what a read used is kept:
+    memory follows the calendar, not its history). A new window (the day rolled over, the
+    zone changed) starts empty.
+    """
+
+    window: tuple[datetime, datetime, str] | None = None
+    previous: dict[bytes, list[Occurrence]] = field(default_factory=dict)
+    current: dict[bytes, list[Occurrence]] = field(default_factory=dict)
+
+    def begin(self, window: Window) -> None:
+        """Start a read over ``window``: what the last read used is what can be reused."""
+        bounds = (window.read_start, window.read_end, str(window.zone))
+        self.previous = self.current if bounds == self.window else {}
+        self.current = {}
+        self.window = bounds
+
+    def get(self, key: bytes) -> list[Occurrence] | None:
+        """The occurrences remembered for a digest (kept for the next read too)."""
+        found = self.previous.pop(key, None)
+        if found is None:
+            found = self.current.get(key)
+        if found is not None:
+            self.current[key] = found
+        return found
+
+    def put(self, key: bytes, occurrences: list[Occurrence]) -> None:
+        """Remember an object's occurrences for the next read."""
+        self.current[key] = occurrences
+
+    @property
+    def used(self) -> frozenset[bytes]:
+        """The digests the last read used (those the parse cache must keep)."""
+        return frozenset(self.current)
+
+
+@dataclass(slots=True)
 class _Reader:
     """Reads objects into occurrences, through the parse cache when there is a store."""
 
@@ -54,8 +96,19 @@ class _Reader:
     store: Store | None
     parser: Parser | None = None
     pending: dict[bytes, bytes] = field(default_factory=dict)
+    memo: ParsedMemo | None = None
 
     def occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
+        if self.memo is None:
+            return self._occurrences(calendar_object, origin)
+        key = cache_key(calendar_object.data, self.window.cap)
+        found = self.memo.get(key)
+        if found is None:
+            found = self._occurrences(calendar_object, origin)
+            self.memo.put(key, found)
+        return found
+
+    def _occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
         start, end = self.window.read_start, self.window.read_end
         parsed, told = self._parsed(calendar_object, origin, start, end)
         for warning in parsed.warnings:
@@ -107,14 +160,18 @@ def read_timeline(
     store: Store | None = None,
     on_failure: OnFailure | None = None,
     on_read: OnRead | None = None,
+    memo: ParsedMemo | None = None,
 ) -> list[Occurrence]:
     """Return the occurrences of all sources overlapping the window, ordered by start.
 
     A source that cannot be read, or none of whose objects is iCalendar, raises
     SourceError — unless ``on_failure`` is given: then it is told, and the other sources
     are still read (each source is read on its own, so one failure loses only its events).
+    With a ``memo`` (the daemon's), objects read by the last call are not read again.
     """
-    reader = _Reader(window, store)
+    if memo is not None:
+        memo.begin(window)
+    reader = _Reader(window, store, memo=memo)
     occurrences: list[Occurrence] = []
     try:
         for source in sources:

@@ -107,6 +107,8 @@ def run_status(args: argparse.Namespace, session: Session) -> int:
     """``watercooler status``: what the ledger holds at ``--now``."""
     from watercooler.cli.render_delivery import Status, status_json, status_text
     from watercooler.delivery.ledger import Ledger
+    from watercooler.service.instance import running_daemon
+    from watercooler.service.record import read_record
 
     settings = session.load_settings(args.config)
     now = parse_now(args.now, settings)
@@ -119,6 +121,7 @@ def run_status(args: argparse.Namespace, session: Session) -> int:
             ledger.holds(),
             ledger.in_states("pending", "failed"),
             ledger.recent(),
+            (running_daemon(settings.resolved_state_dir()), read_record(store)),
         )
     if args.format == "json":
         session.write(status_json(status) + "\n")

@@ -46,11 +46,14 @@ class OneLineFormatter(logging.Formatter):
     def __init__(self, *, journal: bool = False) -> None:
         super().__init__()
         self.journal = journal
+        self.stamped = False
+        """Start each line with the time of day (the daemon in a terminal)."""
 
     def format(self, record: logging.LogRecord) -> str:
         message = one_line(record.getMessage())
         prefix = line_prefix(record.levelname, journal=self.journal)
-        text = f"{prefix}watercooler: {record.levelname.lower()}: {message}"
+        stamp = self.formatTime(record, "%H:%M:%S ") if self.stamped else ""
+        text = f"{prefix}{stamp}watercooler: {record.levelname.lower()}: {message}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         elif record.exc_text:  # the secret filter already formatted and cleaned it

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+from watercooler.cli.render_daemon import daemon_document, daemon_lines
 from watercooler.delivery.deliver import Report
 from watercooler.delivery.ledger import PAUSE, RULE_HOLD, SNOOZE, STATES, Hold, Planned
 from watercooler.delivery.notifier import Result
+from watercooler.service.instance import Holder
+from watercooler.service.record import DaemonRecord
 from watercooler.text import printable, short_time
 
 TITLE_WIDTH = 48
@@ -103,6 +106,8 @@ class Status:
     holds: list[Hold]
     open_nudges: list[Planned]
     recent: list[Planned]
+    daemon: tuple[Holder | None, DaemonRecord | None] = (None, None)
+    """The daemon running on this state (its lock's holder) and its last record."""
 
 
 def status_text(status: Status) -> str:
@@ -110,6 +115,7 @@ def status_text(status: Status) -> str:
     now, zone, counts, holds = status.now, status.zone, status.counts, status.holds
     open_nudges, recent = status.open_nudges, status.recent
     lines = [f"watercooler status · {short_time(now, zone)}\n"]
+    lines += daemon_lines(*status.daemon, zone, now)
     active = [hold for hold in holds if hold.since <= now < hold.until]
     if not active:
         lines.append("not snoozed or paused\n")
@@ -153,6 +159,7 @@ def status_json(status: Status) -> str:
         "next_due": _planned_document(upcoming[0], zone) if upcoming else None,
         "open": [_planned_document(p, zone) for p in open_nudges],
         "recent": [_planned_document(p, zone) for p in recent],
+        "daemon": daemon_document(*status.daemon),
     }
     return json.dumps(document, ensure_ascii=False)
 

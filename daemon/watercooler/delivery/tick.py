@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from watercooler.check import CheckResult, run_check
 from watercooler.delivery.deliver import Report, deliver
@@ -17,6 +18,9 @@ from watercooler.rulebook.format import LunchTrigger, Rule, SocialTrigger, Weekl
 from watercooler.settings import Settings
 from watercooler.sources import CalendarSource
 from watercooler.store import Store
+
+if TYPE_CHECKING:
+    from watercooler.calendar.timeline import ParsedMemo
 
 DAYS_BACK = 7
 DAYS_AHEAD = 7
@@ -44,6 +48,7 @@ def send_due(
     *,
     days_back: int = DAYS_BACK,
     days_ahead: int = DAYS_AHEAD,
+    memo: ParsedMemo | None = None,
 ) -> tuple[CheckResult, Report]:
     """Evaluate the rules around ``now`` and deliver what is due; return both results.
 
@@ -53,7 +58,7 @@ def send_due(
     """
     result = run_check(
         settings, sources, now, days_back, days_ahead, store=store, rules=rules,
-        tolerate_failures=True,
+        tolerate_failures=True, memo=memo,
     )  # fmt: skip
     facts = result.facts
     with store.delivering():  # one process at a time claims and sends

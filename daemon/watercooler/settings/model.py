@@ -68,6 +68,12 @@ class Settings(BaseModel):
         default=None,
         description="Where history and caches live; default $XDG_STATE_HOME/watercooler.",
     )
+    poll_interval: int = Field(
+        default=300,
+        ge=5,
+        le=86400,
+        description="Seconds between the daemon's polls of each calendar (at least 5).",
+    )
     max_occurrences: int = Field(
         default=2000,
         ge=10,
