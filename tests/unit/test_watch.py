@@ -4,20 +4,25 @@ retarget, the fingerprint scan, and the observer refused by the system."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import resource
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from watchdog.observers.inotify_c import InotifyFD
 
 from watercooler.service.watch import ChangeWatch, WatchTargets
 
-NO_CALL_WINDOW = 1.0
+NO_CALL_WINDOW = 0.8
 """How long a test waits to see that no call comes (the debounce is 0.25-0.6 s)."""
 CALL_WITHIN = 1.0
 """The product's promise: a save is reported within a second (0.3 s without load)."""
@@ -277,3 +282,96 @@ def test_an_observer_the_system_refuses_leaves_one_warning_and_the_scan(
     assert watch.scan() is False
     watch.stop()
     assert set(threading.enumerate()) - before == set()
+
+
+def test_a_rules_folder_replaced_at_once_is_watched_again(watching: Start, tmp_path: Path) -> None:
+    """Deleted and created again before the watch is re-planned (another process, so
+    nothing here waits for the GIL in between): ext4 hands the new folder the old one's
+    inode, so only the deletion event tells that the old watch is dead."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    _, calls = watching(folders(rules))
+    swap = f"import os; os.rmdir({str(rules)!r}); os.mkdir({str(rules)!r})"
+    subprocess.run([sys.executable, "-c", swap], check=True)
+    assert calls.wait_for(1, CALL_WITHIN + 2), "the swap went unnoticed"
+    assert not calls.wait_for(2, 0.7)
+    (rules / "team.yaml").write_text("rules: []\n", encoding="utf-8")
+    written = time.monotonic()
+    assert calls.wait_for(2, CALL_WITHIN + 2), "the new folder is unwatched"
+    assert calls.times[-1] - written < CALL_WITHIN
+
+
+def test_symlinked_config_and_rules_are_watched_where_they_point(
+    watching: Start, tmp_path: Path
+) -> None:
+    """Dotfiles managers link the config file or the rules folder into ~/.config; an
+    editor following the link saves in the folder the link points into."""
+    dotfiles = tmp_path / "dotfiles"
+    (dotfiles / "rules").mkdir(parents=True)
+    real = dotfiles / "watercooler.toml"
+    real.write_text("[settings]\n", encoding="utf-8")
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "watercooler.toml").symlink_to(real)
+    (config / "rules").symlink_to(dotfiles / "rules", target_is_directory=True)
+    _, file_calls = watching(files(config / "watercooler.toml"))
+    _, folder_calls = watching(folders(config / "rules"))
+    temporary = dotfiles / ".watercooler.toml.tmp"
+    temporary.write_text("[settings]\ntimezone = 'UTC'\n", encoding="utf-8")
+    os.replace(temporary, real)
+    (dotfiles / "rules" / "team.yaml").write_text("rules: []\n", encoding="utf-8")
+    written = time.monotonic()
+    for calls in (file_calls, folder_calls):
+        assert calls.wait_for(1, CALL_WITHIN + 2), "a save behind a symlink went unnoticed"
+        assert calls.times[0] - written < CALL_WITHIN
+
+
+def test_a_watch_limit_reached_warns_once_and_the_scan_heals_it(
+    watching: Start, config: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mocked fault: reaching the per-user inotify watch limit for real means lowering
+    fs.inotify.max_user_watches, which every other process of the machine shares."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    full = OSError(errno.ENOSPC, "inotify watch limit reached")
+    with pytest.MonkeyPatch.context() as patch, caplog.at_level(logging.WARNING):
+        patch.setattr(InotifyFD, "add_callback", mock.Mock(side_effect=full))
+        watch, calls = watching(WatchTargets(frozenset({config}), frozenset({rules})))
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1, warnings
+    assert "inotify watch limit reached" in warnings[0]
+    assert "60-second scan" in warnings[0]
+    (rules / "team.yaml").write_text("rules: []\n", encoding="utf-8")
+    assert watch.scan() is True, "the scan is the fallback"
+    (rules / "team.yaml").write_text("rules: [{}]\n", encoding="utf-8")
+    written = time.monotonic()
+    assert calls.wait_for(1, CALL_WITHIN + 2), "the scan did not set up the watches again"
+    assert calls.times[0] - written < CALL_WITHIN
+    assert len(caplog.records) == 1
+
+
+def test_an_on_change_that_fails_or_stops_the_watch_breaks_nothing(
+    config: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The daemon's reload may raise (logged, watching goes on) or stop the watch from
+    the watch's own thread (no deadlock, no thread left)."""
+    before = set(threading.enumerate())
+    calls = Calls()
+
+    def on_change() -> None:
+        calls()
+        if calls.count() == 1:
+            raise RuntimeError("reload failed")
+        watch.stop()
+
+    watch = ChangeWatch(files(config), on_change)
+    watch.start()
+    config.write_text("[settings]\nfirst = true\n", encoding="utf-8")
+    assert calls.wait_for(1, CALL_WITHIN + 2)
+    config.write_text("[settings]\nsecond = true\n", encoding="utf-8")
+    assert calls.wait_for(2, CALL_WITHIN + 2), "a failed reload stopped the watching"
+    deadline = time.monotonic() + 2
+    while set(threading.enumerate()) - before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert set(threading.enumerate()) - before == set()
+    assert any("watching goes on" in record.getMessage() for record in caplog.records)

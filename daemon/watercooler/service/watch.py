@@ -260,9 +260,7 @@ class ChangeWatch:
         catches changes whose events were missed. It also re-plans the watches, healing
         one lost to a limit or a folder moved away."""
         changed = self._remember(fingerprint(self._targets))
-        with self._wake:
-            self._replan = True
-            self._wake.notify_all()
+        self._replan_watches()
         return changed
 
     def _remember(self, latest: Fingerprint) -> bool:
