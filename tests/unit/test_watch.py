@@ -22,6 +22,9 @@ from watchdog.observers.inotify_c import InotifyFD
 
 from watercooler.service.watch import ChangeWatch, WatchTargets
 
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+"""An exception in a watcher thread (say, on a folder deleted while watched) fails the test."""
+
 NO_CALL_WINDOW = 0.8
 """How long a test waits to see that no call comes (the debounce is 0.25-0.6 s)."""
 CALL_WITHIN = 1.0

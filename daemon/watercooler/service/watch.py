@@ -177,7 +177,9 @@ class _Handler(fs.FileSystemEventHandler):
 
 
 class ChangeWatch:
-    """Calls ``on_change`` (from its own thread) when a target changed, debounced."""
+    """Calls ``on_change`` when a target changed, debounced. It runs on the watch's own
+    thread, which it may use to reload, :meth:`retarget` or :meth:`stop`; while it runs,
+    new events start the next burst."""
 
     def __init__(
         self,
@@ -338,7 +340,7 @@ class ChangeWatch:
                     self._first = None
             if replan:
                 self._replan_watches()
-            if due:
+            if due and not self._stopped:
                 self._report()
 
     def _report(self) -> None:
