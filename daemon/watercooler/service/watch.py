@@ -11,8 +11,8 @@ existing ancestor, and one deleted while watched is awaited again the same way.
 Saves come in bursts (truncate, writes, close, rename), so ``on_change`` is debounced: it
 runs once the events have been quiet for ``quiet`` seconds, yet never later than
 ``max_delay`` after a burst's first event, so a steady stream still reloads. One thread of
-ours does the waiting, the calls and the re-planning of watches; watchdog's threads only
-record events, so a slow reload never holds up inotify.
+ours does the waiting, the calls and the re-planning that events ask for; watchdog's
+threads only record events, so a slow reload never holds up inotify.
 
 inotify has limits (watches and instances per user). When a watch or the observer cannot
 be set up, one warning says so and :meth:`ChangeWatch.scan` - the daemon's slow fallback,
