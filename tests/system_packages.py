@@ -16,6 +16,7 @@ import pytest
 COMMANDS = {
     "dbus-daemon": "dbus-daemon",
     "openssl": "openssl",
+    "systemd-analyze": "systemd",
 }
 """Each command the tests run, and the Debian package that provides it."""
 
