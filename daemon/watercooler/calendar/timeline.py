@@ -54,6 +54,8 @@ class _Reader:
     store: Store | None
     parser: Parser | None = None
     pending: dict[bytes, bytes] = field(default_factory=dict)
+    used: set[bytes] | None = None
+    """Told every parse-cache key this read looked up or wrote, when given."""
 
     def occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
         start, end = self.window.read_start, self.window.read_end
@@ -71,6 +73,8 @@ class _Reader:
         warnings already told when the cache entry was made (an object's warnings are told
         once per version of its bytes, not on every run)."""
         key = cache_key(calendar_object.data, self.window.cap)
+        if self.used is not None:
+            self.used.add(key)
         told: frozenset[str] = frozenset()
         if self.store is not None:
             body = self.pending.get(key) or self.store.parsed(key)
@@ -107,14 +111,17 @@ def read_timeline(
     store: Store | None = None,
     on_failure: OnFailure | None = None,
     on_read: OnRead | None = None,
+    used: set[bytes] | None = None,
 ) -> list[Occurrence]:
     """Return the occurrences of all sources overlapping the window, ordered by start.
 
     A source that cannot be read, or none of whose objects is iCalendar, raises
     SourceError — unless ``on_failure`` is given: then it is told, and the other sources
     are still read (each source is read on its own, so one failure loses only its events).
+    ``used``, when given, gains the parse-cache key of every object read (looked up or
+    written), for :func:`watercooler.retention.prune` to keep.
     """
-    reader = _Reader(window, store)
+    reader = _Reader(window, store, used=used)
     occurrences: list[Occurrence] = []
     try:
         for source in sources:
