@@ -97,6 +97,8 @@ class _Reader:
     parser: Parser | None = None
     pending: dict[bytes, bytes] = field(default_factory=dict)
     memo: ParsedMemo | None = None
+    used: set[bytes] | None = None
+    """Told every parse-cache key this read looked up or wrote, when given."""
 
     def occurrences(self, calendar_object: CalendarObject, origin: str) -> list[Occurrence]:
         if self.memo is None:
@@ -124,6 +126,8 @@ class _Reader:
         warnings already told when the cache entry was made (an object's warnings are told
         once per version of its bytes, not on every run)."""
         key = cache_key(calendar_object.data, self.window.cap)
+        if self.used is not None:
+            self.used.add(key)
         told: frozenset[str] = frozenset()
         if self.store is not None:
             body = self.pending.get(key) or self.store.parsed(key)
@@ -161,6 +165,7 @@ def read_timeline(
     on_failure: OnFailure | None = None,
     on_read: OnRead | None = None,
     memo: ParsedMemo | None = None,
+    used: set[bytes] | None = None,
 ) -> list[Occurrence]:
     """Return the occurrences of all sources overlapping the window, ordered by start.
 
@@ -168,10 +173,12 @@ def read_timeline(
     SourceError — unless ``on_failure`` is given: then it is told, and the other sources
     are still read (each source is read on its own, so one failure loses only its events).
     With a ``memo`` (the daemon's), objects read by the last call are not read again.
+    ``used``, when given, gains the parse-cache key of every object read (looked up or
+    written), for :func:`watercooler.retention.prune` to keep.
     """
     if memo is not None:
         memo.begin(window)
-    reader = _Reader(window, store, memo=memo)
+    reader = _Reader(window, store, memo=memo, used=used)
     occurrences: list[Occurrence] = []
     try:
         for source in sources:

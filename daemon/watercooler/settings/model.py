@@ -80,6 +80,16 @@ class Settings(BaseModel):
         le=1_000_000,
         description="Most occurrences one recurring event may produce in one window.",
     )
+    retention_days: int = Field(
+        default=400,
+        ge=30,
+        description="Days a sent, expired or dropped nudge is kept after it was due; at least 30.",
+    )
+    history_days: int = Field(
+        default=730,
+        ge=30,
+        description="Days lunch outcomes and social events' statuses are kept; at least 30.",
+    )
     _config_path: Path | None = PrivateAttr(default=None)
 
     @field_validator("timezone")
