@@ -8,10 +8,18 @@ every file it wrote except its own password file.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
+import pty
+import select
 import stat
 import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +28,7 @@ from caldav_servers import RadicaleServer, make_calendar, put_event
 from conftest import DAV_PASSWORD, DAV_USER, REPO, RunCli, watercooler_command
 from helpers import calendar, event
 from receiver import Receiver
+from watercooler.cli import main
 from watercooler.settings import load_settings
 
 NOW = "2026-03-04T09:00:00+01:00"
@@ -136,9 +145,6 @@ def test_a_test_nudge_that_does_not_arrive_exits_1_and_writes_nothing(
 
 
 def test_the_password_can_come_from_standard_input(config_dir: Path) -> None:
-    result = run_init(*OFFLINE, stdin="from stdin, with spaces\n", timeout=30)
-    assert result.returncode == 2  # no --password-stdin: a user name needs a password
-    assert "--password-file FILE or --password-stdin" in result.stderr
     result = run_init(*OFFLINE, "--password-stdin", stdin="from stdin, with spaces\n")
     assert result.returncode == 0, result.stderr
     secret = config_dir / "caldav-password"
@@ -196,6 +202,31 @@ def test_rule_examples_go_beside_the_rules_folder_not_into_it(config_dir: Path) 
     assert "systemctl" not in result.stdout
 
 
+@pytest.fixture
+def init_in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """``watercooler init`` through the command line's entry point in this process, for
+    the errors found before anything is read or written (a process each would cost most
+    of this file's time budget); the root logger's handlers are put back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))  # not a terminal
+        try:
+            code = main(["init", *args])
+        except SystemExit as exit_:  # argparse's errors
+            code = int(exit_.code or 0)
+        finally:
+            root.handlers[:], root.level = handlers, level
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")  # Apprise's
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -204,36 +235,128 @@ def test_rule_examples_go_beside_the_rules_folder_not_into_it(config_dir: Path) 
         (("--timezone", "Mars/Olympus"), "--timezone: unknown time zone 'Mars/Olympus'"),
         (("--email", "ana.example.com"), "--email: 'ana.example.com' is not an e-mail"),
         (("--password-file", "/nonexistent/pw"), "--password-file: cannot read /nonexistent/pw"),
+        (("--password-stdin",), "--password-stdin: standard input held no password"),
+        ((), "--username needs a password: give --password-file FILE or --password-stdin"),
         (("--notify", "nosuchservice://x"), "--notify: nosuchservice:// is"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_nothing_is_written(
-    args: tuple[str, ...], says: str, config_dir: Path
+    args: tuple[str, ...],
+    says: str,
+    config_dir: Path,
+    password_file: Path,
+    init_in_process: Callable[..., tuple[int, str, str]],
 ) -> None:
-    base = {"--url": "https://dav.example.com/ana/", "--password-file": None}
-    given = dict(zip(args[::2], args[1::2], strict=True))
-    argv = ["--yes", "--no-check", "--username", "ana"]
-    for option, value in {**base, **given}.items():
-        if value is not None:
-            argv += [option, value]
-    stdin = "pw-1234\n"
-    if "--password-file" not in given:
-        argv.append("--password-stdin")
-    result = run_init(*argv, stdin=stdin)
-    assert result.returncode == 2
-    assert says in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in result.stderr
+    argv = ["--yes", "--no-check", "--username", "ana", "--url", "https://dav.example.com/"]
+    if args and not args[0].startswith("--password"):
+        argv += ["--password-file", str(password_file)]
+    code, _, err = init_in_process(*argv, *args)
+    assert code == 2
+    assert says in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
     assert written_files(config_dir.parent) == {}
 
 
-def test_without_a_terminal_a_missing_required_option_is_named() -> None:
-    result = run_init("--no-check", stdin="")
-    assert result.returncode == 2
-    assert "--url is required" in result.stderr
+def test_without_a_terminal_a_missing_required_option_is_named(
+    init_in_process: Callable[..., tuple[int, str, str]],
+) -> None:
+    code, _, err = init_in_process("--no-check")
+    assert code == 2
+    assert "--url is required" in err
 
 
-def test_a_password_is_never_taken_from_the_command_line() -> None:
-    result = run_init(*OFFLINE, "--password", "hunter22")
-    assert result.returncode == 2
-    assert "unrecognized arguments: --password" in result.stderr
+def test_a_password_is_never_taken_from_the_command_line(
+    init_in_process: Callable[..., tuple[int, str, str]],
+) -> None:
+    code, _, err = init_in_process(*OFFLINE, "--password", "hunter22")
+    assert code == 2
+    assert "unrecognized arguments: --password" in err  # no such option, no abbreviation
+
+
+class Terminal:
+    """``watercooler init`` on a pseudo-terminal: it asks, the test answers."""
+
+    def __init__(self, *args: str) -> None:
+        self.master, slave = pty.openpty()
+        self.process = subprocess.Popen(
+            [*watercooler_command(), "init", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={k: v for k, v in os.environ.items() if not k.startswith("WATERCOOLER_")},
+            start_new_session=True,  # the pty becomes its terminal, as getpass wants
+        )
+        os.close(slave)
+        self.transcript = ""
+
+    def expect(self, text: str, timeout: float = 20) -> None:
+        """Read until ``text`` was printed; fail with the transcript after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while text not in self.transcript:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.master], [], [], max(left, 0))
+            if not ready:
+                pytest.fail(f"no {text!r} within {timeout} s; got:\n{self.transcript}")
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # the other end closed: the program ended
+                chunk = b""
+            if not chunk:
+                pytest.fail(f"ended before {text!r}; got:\n{self.transcript}")
+            self.transcript += chunk.decode("utf-8", "replace")
+
+    def answer(self, prompt: str, text: str) -> None:
+        self.expect(prompt)
+        os.write(self.master, text.encode() + b"\n")
+
+    def finish(self) -> int:
+        """Read to the end; the exit code."""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(self.master, 4096):
+                self.transcript += chunk.decode("utf-8", "replace")
+        os.close(self.master)
+        return self.process.wait(timeout=20)
+
+
+def test_at_a_terminal_init_asks_checks_and_asks_before_replacing_a_changed_file(
+    radicale: RadicaleServer, receiver: Receiver, config_dir: Path
+) -> None:
+    work = make_calendar(radicale.url, f"{DAV_USER}/work/", radicale.auth, name="Work")
+    session = Terminal()
+    session.answer("CalDAV URL: ", "dav.example.com")
+    session.answer("not an http:// or https:// URL", radicale.principal_url())
+    session.answer("User name (empty for none): ", DAV_USER)
+    session.answer(f"Password for {DAV_USER} (not shown): ", DAV_PASSWORD)
+    session.answer("Time zone [", "Mars/Base")
+    session.answer("unknown time zone 'Mars/Base'", "Europe/Berlin")
+    session.answer("e-mail addresses, comma-separated: ", "ana@example.com, sam")
+    session.answer("'sam' is not an e-mail address", "ana@example.com")
+    session.answer("Apprise URL for nudges", receiver.url("/hook-token"))
+    session.expect(work)
+    assert session.finish() == 0, session.transcript
+    assert DAV_PASSWORD not in session.transcript  # not echoed
+    assert receiver.titles() == ["watercooler test"]
+    settings = load_settings(config_dir / "config.toml")
+    assert (settings.timezone, settings.me) == ("Europe/Berlin", ["ana@example.com"])
+    assert settings.sources[0].resolve_password() == DAV_PASSWORD
+    config = config_dir / "config.toml"
+    edited = config.read_text(encoding="utf-8") + "# my own note\n"
+    config.write_text(edited, encoding="utf-8")
+    again = Terminal("--no-check")  # every answer offered from the config: only Enter
+    for prompt in (
+        f"CalDAV URL [{radicale.principal_url()}]: ",
+        f"User name (empty for none) [{DAV_USER}]: ",
+        "(not shown; empty: keep the current one): ",
+        "Time zone [Europe/Berlin]: ",
+        "comma-separated [ana@example.com]: ",
+        f"Apprise URL for nudges (empty: the log and the desktop) [{receiver.url('/****')}]: ",
+    ):
+        again.answer(prompt, "")
+    again.expect("differs from what init would write:")
+    again.answer(f"Replace {config}? [y/N]", "n")
+    assert again.finish() == 0, again.transcript
+    assert "-# my own note" in again.transcript
+    assert config.read_text(encoding="utf-8") == edited
+    assert f"kept {config} (config)" in again.transcript
+    assert "hook-token" not in again.transcript

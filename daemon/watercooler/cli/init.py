@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from watercooler.cli.init_answers import Answers, InitError, Prompter, gather
+from watercooler.cli.init_answers import Answers, InitError, Previous, Prompter, gather
 from watercooler.cli.init_files import Applied, Outcome, Planned, apply
 from watercooler.cli.session import Session
 from watercooler.redaction import Redactor
@@ -27,6 +27,10 @@ EXIT_FAILED = 1
 PASSWORD_FILE = "caldav-password"  # noqa: S105 - the file's name, not a password
 EXAMPLES = "rule-examples"
 START = "systemctl --user enable --now watercooler"
+INTRO = (
+    "Setting up watercooler: a few questions, then a check of your calendar server and "
+    "notifications.\nNothing is written before the checks pass (Ctrl-C stops at any time)."
+)
 TEST_TITLE = "watercooler test"
 TEST_BODY = "watercooler init: if you read this, nudges will reach you here."
 
@@ -82,8 +86,10 @@ def run_init(args: argparse.Namespace, session: Session) -> int:
     from watercooler.settings import default_config_path
 
     prompter = Prompter() if not args.yes and sys.stdin.isatty() else None
+    if prompter is not None:
+        prompter.say(INTRO)
     config = (args.config or default_config_path()).expanduser().absolute()
-    answers = gather(args, prompter, sys.stdin)
+    answers = gather(args, prompter, sys.stdin, _previous(config, prompter))
     session.redactor.add(answers.password)
     if answers.notify is not None:
         session.redactor.add_url(answers.notify)
@@ -91,9 +97,12 @@ def run_init(args: argparse.Namespace, session: Session) -> int:
         list_calendars(answers, session)
         if answers.notify is not None and not send_test(answers, session, prompter):
             return EXIT_FAILED
-    planned = plan(answers, config, default=args.config is None, unit=not args.no_unit)
+    rules_dir = default_config_path().parent / "rules"
+    is_default = config == default_config_path().expanduser().absolute()
+    planned = plan(answers, config, rules_dir, default=is_default, unit=not args.no_unit)
     redactor = _diff_redactor(config, answers)
     applied = [apply(p, prompter, redactor, force=args.force) for p in planned]
+    rules_dir.mkdir(parents=True, exist_ok=True)  # for the user's rules: empty but for a schema
     session.write(summary(applied, unit=not args.no_unit))
     return EXIT_OK
 
@@ -158,10 +167,11 @@ def send_test(answers: Answers, session: Session, prompter: Prompter | None) -> 
     return False
 
 
-def plan(answers: Answers, config: Path, *, default: bool, unit: bool) -> list[Planned]:
+def plan(
+    answers: Answers, config: Path, rules_dir: Path, *, default: bool, unit: bool
+) -> list[Planned]:
     """Every file init writes, with its content, in the order they are written."""
     from watercooler.cli.init_render import render_config
-    from watercooler.settings import default_config_path
 
     password_path = config.parent / PASSWORD_FILE if answers.password is not None else None
     planned = []
@@ -170,7 +180,7 @@ def plan(answers: Answers, config: Path, *, default: bool, unit: bool) -> list[P
         planned.append(Planned(password_path, content, "password file", private=True, secret=True))
     text = render_config(answers, password_path)
     planned.append(Planned(config, text.encode("utf-8"), "config", private=True))
-    planned += rule_files(default_config_path().parent / "rules")
+    planned += rule_files(rules_dir)
     if unit:
         planned.append(unit_file(None if default else config))
     return planned
@@ -182,7 +192,6 @@ def rule_files(rules_dir: Path) -> list[Planned]:
     from watercooler.rulebook.loading import default_rules_dir
 
     shipped = default_rules_dir()
-    rules_dir.mkdir(parents=True, exist_ok=True)
     examples = rules_dir.parent / EXAMPLES
     found = sorted([*shipped.glob("*.yaml"), *shipped.glob("*.json")])
     planned = [Planned(examples / f.name, f.read_bytes(), "rule example") for f in found]
@@ -224,7 +233,11 @@ def summary(applied: list[Applied], *, unit: bool) -> str:
             lines.append(f"{item.outcome.value} {path} ({what})")
     if not lines:
         lines.append("everything was already set up; nothing changed")
-    examples = [i.planned.path for i in applied if i.planned.what == "rule example"]
+    examples = [
+        i.planned.path
+        for i in applied
+        if i.planned.what == "rule example" and i.outcome is not Outcome.UNCHANGED
+    ]
     if examples:
         rules = examples[0].parent.with_name("rules")
         lines.append(
@@ -249,6 +262,13 @@ def _diff_redactor(config: Path, answers: Answers) -> Redactor:
     if answers.notify is not None:
         redactor.add_url(answers.notify)
     return redactor
+
+
+def _previous(config: Path, prompter: Prompter | None) -> Previous:
+    """At a terminal, what the config there now says (each question's default)."""
+    from watercooler.cli.init_answers import previous_answers
+
+    return previous_answers(config) if prompter is not None else Previous()
 
 
 def _printable(text: str) -> str:

@@ -44,9 +44,15 @@ class Prompter:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
 
-    def ask(self, question: str, default: str = "") -> str:
-        """The answer, or ``default`` for an empty one."""
-        shown = f" [{default}]" if default else ""
+    def ask(self, question: str, default: str = "", *, mask: bool = False) -> str:
+        """The answer, or ``default`` for an empty one (with ``mask``, a default that may
+        hold a token, such as an Apprise URL, is shown masked)."""
+        from watercooler.redaction import Redactor
+
+        masked = Redactor()
+        if mask:
+            masked.add_url(default)
+        shown = f" [{masked.scrub(default)}]" if default else ""
         try:
             answer = input(f"{question}{shown}: ").strip()
         except EOFError:
@@ -172,38 +178,72 @@ def read_password_stdin(stdin: TextIO) -> str:
 # --- gathering ----------------------------------------------------------------------------
 
 
-def gather(args: argparse.Namespace, prompter: Prompter | None, stdin: TextIO) -> Answers:
-    """Given the options and, at a terminal, a prompter, return checked answers.
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What the config there now says: each question's default at a terminal, so a second
+    run is a row of Enter presses."""
 
-    Without a prompter, a missing required option is an error naming it.
-    """
-    url = _answer(args.url, "--url", "CalDAV URL", check_url, prompter)
-    username = _answer(
-        args.username, "--username", "User name (empty for none)", check_username, prompter, ""
+    url: str = ""
+    username: str = ""
+    password: str | None = field(default=None, repr=False)
+    timezone: str = ""
+    me: str = ""
+    notify: str = field(default="", repr=False)
+
+
+def previous_answers(config: Path) -> Previous:
+    """What ``config`` holds; nothing when there is none or it does not load."""
+    from watercooler.settings import load_settings
+
+    try:
+        settings = load_settings(config)
+        source = settings.sources[0] if settings.sources else None
+        password = source.resolve_password() if source is not None else None
+    except WatercoolerError:
+        return Previous()
+    urls = [url.get_secret_value() for url in settings.notify.urls]
+    return Previous(
+        url=source.url if source is not None else "",
+        username=(source.username or "") if source is not None else "",
+        password=password,
+        timezone=settings.timezone or "",
+        me=", ".join(settings.me),
+        notify=urls[0] if len(urls) == 1 else "",
     )
-    password = _password(args, username or None, prompter, stdin)
-    if password is not None and not username:
-        raise InitError("a password needs a user name: give --username too")
+
+
+def gather(
+    args: argparse.Namespace, prompter: Prompter | None, stdin: TextIO, previous: Previous
+) -> Answers:
+    """Given the options and, at a terminal, a prompter (offering ``previous`` answers),
+    return checked answers. Without a prompter, a missing required option is an error
+    naming it."""
     from watercooler.settings import system_zone
 
+    url = _answer(args.url, "--url", "CalDAV URL", check_url, prompter, suggested=previous.url)
+    username = _answer(
+        args.username, "--username", "User name (empty for none)", check_username, prompter,
+        optional=True, suggested=previous.username,
+    )  # fmt: skip
+    password = _password(args, username or None, prompter, stdin, previous.password)
+    if password is not None and not username:
+        raise InitError("a password needs a user name: give --username too")
     zone = _answer(
-        args.timezone, "--timezone", "Time zone", check_zone, prompter, system_zone().key
-    )
+        args.timezone, "--timezone", "Time zone", check_zone, prompter,
+        optional=True, suggested=previous.timezone or system_zone().key,
+    )  # fmt: skip
+    me = _emails(args.email, prompter, previous.me or (username if "@" in username else ""))
+    notify = _answer(
+        args.notify, "--notify", "Apprise URL for nudges (empty: the log and the desktop)",
+        check_notify, prompter, optional=True, suggested=previous.notify, mask=True,
+    )  # fmt: skip
     return Answers(
         url=url,
         username=username or None,
         password=password,
         timezone=zone,
-        me=_emails(args.email, prompter, username),
-        notify=_answer(
-            args.notify,
-            "--notify",
-            "Apprise URL for nudges (empty: the log and the desktop)",
-            check_notify,
-            prompter,
-            "",
-        )
-        or None,
+        me=me,
+        notify=notify or None,
     )
 
 
@@ -213,23 +253,28 @@ def _answer(
     question: str,
     check: Callable[[str], str],
     prompter: Prompter | None,
-    default: str | None = None,
+    *,
+    optional: bool = False,
+    suggested: str = "",
+    mask: bool = False,
 ) -> str:
-    """The option's value checked, or the answer to ``question`` asked until it is good."""
+    """The option's value checked, or the answer to ``question`` asked until it is good
+    (an empty answer takes ``suggested``). Without a prompter an optional answer is
+    ``suggested``, a required one an error."""
     if given is not None:
         try:
             return check(given)
         except InitError as error:
             raise InitError(f"{option}: {error}") from None
     if prompter is None:
-        if default is None:
+        if not optional:
             raise InitError(
                 f"{option} is required (init asks only at a terminal, never with --yes)"
             )
-        return check(default) if default else default
+        return check(suggested) if suggested else ""
     while True:
-        answer = prompter.ask(question, default or "")
-        if not answer and default is not None:
+        answer = prompter.ask(question, suggested, mask=mask)
+        if not answer and optional:
             return ""
         if not answer:
             prompter.say("  an answer is required")
@@ -241,31 +286,39 @@ def _answer(
 
 
 def _password(
-    args: argparse.Namespace, username: str | None, prompter: Prompter | None, stdin: TextIO
+    args: argparse.Namespace,
+    username: str | None,
+    prompter: Prompter | None,
+    stdin: TextIO,
+    previous: str | None,
 ) -> str | None:
-    """The password from ``--password-file``, ``--password-stdin`` or typed; None without
-    a user name."""
+    """The password from ``--password-file``, ``--password-stdin`` or typed (empty: the
+    ``previous`` one); None without a user name."""
     if args.password_file is not None:
         try:
             return read_password_file(args.password_file)
         except InitError as error:
             raise InitError(f"--password-file: {error}") from None
     if args.password_stdin:
-        return read_password_stdin(stdin)
+        try:
+            return read_password_stdin(stdin)
+        except InitError as error:
+            raise InitError(f"--password-stdin: {error}") from None
     if username is None:
         return None
     if prompter is None:
         raise InitError(
             "--username needs a password: give --password-file FILE or --password-stdin"
         )
+    keep = "; empty: keep the current one" if previous else ""
     while True:
-        password = prompter.secret(f"Password for {username} (not shown)")
-        if password:
-            return password
+        password = prompter.secret(f"Password for {username} (not shown{keep})")
+        if password or previous:
+            return password or previous
         prompter.say("  the password is empty")
 
 
-def _emails(given: list[str], prompter: Prompter | None, username: str) -> tuple[str, ...]:
+def _emails(given: list[str], prompter: Prompter | None, suggested: str) -> tuple[str, ...]:
     """The ``me`` addresses: each ``--email``, or a comma-separated answer."""
     if given:
         try:
@@ -274,9 +327,8 @@ def _emails(given: list[str], prompter: Prompter | None, username: str) -> tuple
             raise InitError(f"--email: {error}") from None
     if prompter is None:
         return ()
-    default = username if "@" in username else ""
     while True:
-        answer = prompter.ask("Your calendar e-mail addresses, comma-separated", default)
+        answer = prompter.ask("Your calendar e-mail addresses, comma-separated", suggested)
         try:
             return tuple(check_email(a) for a in answer.split(",") if a.strip())
         except InitError as error:
