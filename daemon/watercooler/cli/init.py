@@ -90,6 +90,10 @@ def run_init(args: argparse.Namespace, session: Session) -> int:
         prompter.say(INTRO)
     config = (args.config or default_config_path()).expanduser().absolute()
     answers = gather(args, prompter, sys.stdin, _previous(config, prompter))
+    from watercooler.urls import require_safe_transport
+
+    # checked offline too: such a config would only fail later, in the daemon
+    require_safe_transport(answers.url, answers.password, allow_insecure=False)
     session.redactor.add(answers.password)
     if answers.notify is not None:
         session.redactor.add_url(answers.notify)
