@@ -84,19 +84,18 @@ def run_init(args: argparse.Namespace, session: Session) -> int:
     """``watercooler init``: exit 0 when set up, 1 when the test nudge failed and nothing
     was written, 2 (an error) for a bad answer or a refused login."""
     from watercooler.settings import default_config_path
+    from watercooler.urls import require_safe_transport
 
     prompter = Prompter() if not args.yes and sys.stdin.isatty() else None
     if prompter is not None:
         prompter.say(INTRO)
     config = (args.config or default_config_path()).expanduser().absolute()
     answers = gather(args, prompter, sys.stdin, _previous(config, prompter))
-    from watercooler.urls import require_safe_transport
-
-    # checked offline too: such a config would only fail later, in the daemon
-    require_safe_transport(answers.url, answers.password, allow_insecure=False)
     session.redactor.add(answers.password)
     if answers.notify is not None:
         session.redactor.add_url(answers.notify)
+    # checked offline too: such a config would only fail later, in the daemon
+    require_safe_transport(answers.url, answers.password, allow_insecure=False)
     if not args.no_check:
         list_calendars(answers, session)
         if answers.notify is not None and not send_test(answers, session, prompter):

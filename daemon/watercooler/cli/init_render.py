@@ -43,7 +43,9 @@ def render_config(answers: Answers, password_file: Path | None) -> str:
     parts = [
         HEADER,
         _key(Settings, "timezone", answers.timezone),
-        _key(Settings, "me", list(answers.me)),
+        _key(Settings, "me", list(answers.me))
+        if answers.me
+        else _key(Settings, "me", ["ana@example.com"], commented=True),
         _key(Settings, "workdays", Settings.model_fields["workdays"].default, commented=True),
         _table_comment(Settings, "lunch", LunchSettings) + "# [lunch]\n",
         *(
