@@ -10,6 +10,7 @@ real daemon, the demo's simulated week and the tests drive the same code.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from watercooler.delivery.deliver import Report
 from watercooler.delivery.ledger import Ledger
 from watercooler.delivery.tick import send_due
 from watercooler.errors import WatercoolerError
+from watercooler.retention import prune
 from watercooler.service.config import Config
 from watercooler.service.polling import Polled, poll
 from watercooler.service.record import DaemonRecord, write_record
@@ -59,6 +61,7 @@ class Engine:
     next_poll: datetime | None = None
     next_due: datetime | None = None
     evaluated_day: str = ""
+    pruned_day: str = ""
     dirty: bool = True
     """The config changed (or nothing was evaluated yet): evaluate at the next step."""
     record: DaemonRecord = field(default_factory=DaemonRecord)
@@ -168,12 +171,30 @@ class Engine:
             log.error("the tick failed: %s; trying again in a minute", error)
             self.next_due = now + RETRY_AFTER_ERROR
             return None
+        self._prune_daily(now, complete=not result.failed)
         self.next_due = next_due(Ledger(self.store), now)
         self.record.failed_sends += report.count("failed")
         self.record.next_nudge = self.next_due.isoformat() if self.next_due else ""
         _say_missed(report, config, now)
-        del result
         return report
+
+    def _prune_daily(self, now: datetime, *, complete: bool) -> None:
+        """Once a local day, drop what the store no longer needs (see retention); the
+        parse cache only after a read of every calendar (it says what is still used)."""
+        if self.pruned_day == self.evaluated_day:
+            return
+        settings = self.config.settings
+        try:
+            prune(
+                self.store,
+                now,
+                retention_days=settings.retention_days,
+                history_days=settings.history_days,
+                keep_parsed=self.memo.used if complete else None,
+            )
+        except (WatercoolerError, sqlite3.Error) as error:
+            log.warning("could not prune the state database (tried again tomorrow): %s", error)
+        self.pruned_day = self.evaluated_day
 
     def _save(self, now: datetime) -> None:
         self.record.next_wake = self.next_wake(now).isoformat()
