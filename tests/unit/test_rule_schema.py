@@ -100,7 +100,36 @@ def test_hovering_a_key_explains_it() -> None:
     assert rule["properties"]["quiet_hours"]["enum"] == ["drop", "defer", "digest"]
     assert rule["properties"]["expires_after"]["default"] == "2h"
     assert rule["properties"]["cooldown"]["default"] == "0m"
-    assert "format" not in json.dumps(rule_file_schema())
+
+
+DRAFT_7_KEYWORDS = {
+    "$schema", "$ref", "$defs", "title", "description", "default", "type", "properties",
+    "required", "additionalProperties", "enum", "const", "anyOf", "oneOf", "items",
+    "minItems", "maxItems", "minimum", "maximum", "minLength", "maxLength", "pattern",
+}  # fmt: skip
+"""Keywords that editors whose validator is draft 7 (yaml-language-server before 1.20)
+understand; ``$defs`` is only reached through ``$ref`` JSON pointers, which they follow."""
+ANNOTATIONS = {"discriminator", "patternErrorMessage"}
+"""Ignored by validators: a hint for OpenAPI tools, a message for yaml-language-server."""
+
+
+def _subschemas(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """A schema object and every schema inside it (not the data of enum, const, default)."""
+    inner = [*node.get("properties", {}).values(), *node.get("$defs", {}).values()]
+    inner += [*node.get("anyOf", []), *node.get("oneOf", [])]
+    inner += [
+        node[key] for key in ("items", "additionalProperties") if isinstance(node.get(key), dict)
+    ]
+    return [node, *(found for child in inner for found in _subschemas(child))]
+
+
+def test_the_schema_uses_only_what_older_editors_understand() -> None:
+    schemas = _subschemas(rule_file_schema())
+    assert len(schemas) > 40
+    for keywords in (set(schema) for schema in schemas):
+        assert keywords <= DRAFT_7_KEYWORDS | ANNOTATIONS, keywords
+        if "$ref" in keywords:
+            assert keywords <= {"$ref", "description"}, keywords
 
 
 def test_a_duration_default_is_written_as_a_rule_file_writes_it() -> None:

@@ -46,11 +46,24 @@ UNKNOWN_PLACEHOLDER = "unknown_placeholder"
 """The error type of an unknown placeholder: loading reports it at its template's line."""
 
 
+_NOT_A_DURATION = "not a duration like 30m, 2h or 1d"
+_ID_WORDS = "ids are lowercase letters, digits and dashes (at most 63, like desk-lunch-streak)"
+_TAG_WORDS = "tags are letters, digits, dashes and underscores (at most 40)"
+_TIME_WORDS = 'write the time of day as hours and minutes, like "15:00"'
+
+
+def _text_schema(pattern: str, words: str, description: str = "") -> WithJsonSchema:
+    """A string's JSON Schema: its pattern, and (``patternErrorMessage``, read by
+    yaml-language-server) the loader's words when a value does not match it."""
+    schema = {"type": "string", "pattern": pattern, "patternErrorMessage": words}
+    return WithJsonSchema(schema | ({"description": description} if description else {}))
+
+
 def parse_duration(text: str) -> timedelta:
     """``"2d"``, ``"1h30m"``, ``"45m"`` → timedelta; a leading ``-`` makes it negative."""
     found = _DURATION.fullmatch(text)
     if not found:
-        raise ValueError(f"not a duration like 30m, 2h or 1d: {text!r}")
+        raise ValueError(f"{_NOT_A_DURATION}: {text!r}")
     sign, days, hours, minutes = found.groups()
     length = timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0))
     return -length if sign == "-" else length
@@ -68,12 +81,10 @@ def _duration(value: Any) -> Any:
 Duration = Annotated[
     timedelta,
     BeforeValidator(_duration),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": DURATION_PATTERN,
-            "description": "A duration such as 30m, 2h, 1d or 1h30m; a leading - means before.",
-        }
+    _text_schema(
+        DURATION_PATTERN,
+        _NOT_A_DURATION,
+        "A duration such as 30m, 2h, 1d or 1h30m; a leading - means before.",
     ),
 ]
 
@@ -81,29 +92,18 @@ Duration = Annotated[
 def _rule_id(value: str) -> str:
     """An id in plain words, not as the pattern behind it."""
     if not _ID.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an id: ids are lowercase letters, digits and dashes "
-            "(at most 63, like desk-lunch-streak)"
-        )
+        raise ValueError(f"{value!r} is not an id: {_ID_WORDS}")
     return value
 
 
 def _tag(value: str) -> str:
     if not _TAG.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a tag: tags are letters, digits, dashes and underscores (at most 40)"
-        )
+        raise ValueError(f"{value!r} is not a tag: {_TAG_WORDS}")
     return value
 
 
-RuleId = Annotated[
-    str,
-    AfterValidator(_rule_id),
-    WithJsonSchema({"type": "string", "pattern": f"^{_ID.pattern}$"}),
-]
-Tag = Annotated[
-    str, AfterValidator(_tag), WithJsonSchema({"type": "string", "pattern": f"^{_TAG.pattern}$"})
-]
+RuleId = Annotated[str, AfterValidator(_rule_id), _text_schema(f"^{_ID.pattern}$", _ID_WORDS)]
+Tag = Annotated[str, AfterValidator(_tag), _text_schema(f"^{_TAG.pattern}$", _TAG_WORDS)]
 
 
 class _Strict(BaseModel):
@@ -189,16 +189,14 @@ def _time_of_day(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     if isinstance(parsed, time) and parsed.tzinfo is not None:
         raise ValueError("a time of day is in your time zone; leave out the offset")
     if not _TIME.fullmatch(value):
-        raise ValueError('write the time of day as hours and minutes, like "15:00"')
+        raise ValueError(_TIME_WORDS)
     return parsed
 
 
 TimeOfDay = Annotated[
     time,
     WrapValidator(_time_of_day),
-    WithJsonSchema(
-        {"type": "string", "pattern": TIME_PATTERN, "description": 'A time of day like "15:00".'}
-    ),
+    _text_schema(TIME_PATTERN, _TIME_WORDS, 'A time of day like "15:00".'),
 ]
 
 
