@@ -167,6 +167,7 @@ CASES = [
     (("cooldown",), "", False),
     (("cooldown",), 90, False),
     (("cooldown",), "1234567d", False),
+    (("cooldown",), "99999999999d", False),
     (("due", "offset"), "--45m", False),
     (("due",), {"at": "09:00"}, True),
     (("due",), {"at": "23:59:59"}, True),
