@@ -309,8 +309,9 @@ def test_rules_show_prints_a_shipped_rule_as_a_file_to_copy(
     result = run_cli("--config", str(config), "rules", "show", "desk-lunch-streak")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"# desk-lunch-streak, from {default_rules_dir() / 'lunch.yaml'}"
-    assert lines[1:4] == ["rules:", "  - id: desk-lunch-streak", "    tip: 2"]
+    assert lines[0] == "# yaml-language-server: $schema=rules.schema.json"
+    assert lines[1] == f"# desk-lunch-streak, from {default_rules_dir() / 'lunch.yaml'}"
+    assert lines[2:5] == ["rules:", "  - id: desk-lunch-streak", "    tip: 2"]
     assert "lunch-swallowed" not in result.stdout
     assert '      title: "{count} lunches alone lately"' in lines
     copy = write(
@@ -330,9 +331,9 @@ def test_rules_show_prints_just_the_one_rule_of_a_user_file(
     write(user_rules, "mine.yaml", text)
     first = run_cli("--config", str(config), "rules", "show", "first-rule")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines()[1:] == rule_text("first-rule").splitlines()
+    assert first.stdout.splitlines()[2:] == rule_text("first-rule").splitlines()
     last = run_cli("--config", str(config), "rules", "show", "second-rule")
-    assert last.stdout.splitlines()[1:] == rule_text("second-rule", tip=3).splitlines()
+    assert last.stdout.splitlines()[2:] == rule_text("second-rule", tip=3).splitlines()
 
 
 def test_rules_show_of_an_unknown_rule_is_one_error_line_with_exit_2(

@@ -1,8 +1,9 @@
-"""The rule commands: ``rules check``, ``rules list``, ``rules show`` and ``rules explain``.
+"""The rule commands: ``rules check``, ``list``, ``show``, ``explain`` and ``schema``.
 
 Rules turn what ``check`` finds into nudges; these commands let the person who edits them
 see every mistake with its file and line, what is active and where it comes from, a rule's
-text to copy, and why one rule fires or stays quiet on their own calendar.
+text to copy, why one rule fires or stays quiet on their own calendar, and the JSON Schema
+their editor checks rule files with as they type.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def register(
     rules = commands.add_parser(
         "rules",
         parents=[common],
-        help="check, list, show and explain rule files",
+        help="check, list, show and explain rule files; their JSON Schema",
         description="Rules turn what check finds into nudges. Defaults ship with "
         "watercooler; yours live in $XDG_CONFIG_HOME/watercooler/rules/.",
     )
@@ -68,6 +69,14 @@ def register(
     )
     show.add_argument("rule_id", metavar="ID")
     show.set_defaults(handler=run_rules_show)
+    _add_explain_and_schema(actions, common)
+
+
+def _add_explain_and_schema(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add ``rules explain ID`` and ``rules schema [--output FILE]``."""
     explain = actions.add_parser(
         "explain",
         parents=[common],
@@ -79,20 +88,39 @@ def register(
     add_source_option(explain)
     add_view_options(explain)
     explain.set_defaults(handler=run_rules_explain)
+    schema = actions.add_parser(
+        "schema",
+        parents=[common],
+        help="print the JSON Schema of rule files, for editors",
+        description="Print the JSON Schema (draft 2020-12) of a rule file, generated from the "
+        "same models that validate rule files. Saved as rules.schema.json beside your rules, "
+        "it lets an editor with yaml-language-server complete keys, explain them on hover "
+        "and flag mistakes as you type; each rule file names it in its first line: "
+        "# yaml-language-server: $schema=rules.schema.json",
+    )
+    schema.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the schema to FILE instead of printing it",
+    )
+    schema.set_defaults(handler=run_rules_schema)
 
 
 def run_rules_check(args: argparse.Namespace, session: Session) -> int:
     """``watercooler rules check [PATH…]``: exit 1 when any file has a problem."""
-    from watercooler.rulebook.loading import load_rule_files, load_rulebook
+    from watercooler.rulebook.loading import load_rule_files, load_rulebook, rule_files
 
     if args.paths:
-        files_given = [
-            file
-            for path in args.paths
-            for file in (sorted(path.glob("*.y*ml")) if path.is_dir() else [path])
-        ]
+        files_given: list[Path] = []
+        unreadable: list[str] = []
+        for path in args.paths:
+            try:
+                files_given += rule_files(path) if path.is_dir() else [path]
+            except OSError as error:
+                unreadable.append(f"{path}: cannot read the folder: {error.strerror}")
         loaded, errors = load_rule_files(files_given)
-        count = len(loaded)
+        errors, count = unreadable + errors, len(loaded)
     else:
         settings = session.load_settings(args.config)
         book = load_rulebook(settings.resolved_rules_dir())
@@ -129,8 +157,10 @@ def run_rules_list(args: argparse.Namespace, session: Session) -> int:
 
 
 def run_rules_show(args: argparse.Namespace, session: Session) -> int:
-    """``watercooler rules show ID``: the rule's text, as a file of its own to copy."""
+    """``watercooler rules show ID``: the rule's text, as a file of its own to copy, with
+    the schema line that rule files start with."""
     from watercooler.rulebook.loading import load_rulebook, rule_source
+    from watercooler.rulebook.schema import SCHEMA_LINE
 
     settings = session.load_settings(args.config)
     loaded = _find(load_rulebook(settings.resolved_rules_dir()), args.rule_id)
@@ -139,7 +169,25 @@ def run_rules_show(args: argparse.Namespace, session: Session) -> int:
     except (OSError, ValueError) as error:
         why = f"{loaded.path}: cannot read the rule {args.rule_id!r}: {error}"
         raise ConfigError(why) from None
-    session.write(f"# {loaded.rule.id}, from {loaded.path}\n{text}")
+    # The schema line first, as in the shipped files: the copy goes into a rules folder,
+    # where `watercooler init` (or `rules schema --output`) puts rules.schema.json.
+    session.write(f"{SCHEMA_LINE}\n# {loaded.rule.id}, from {loaded.path}\n{text}")
+    return EXIT_OK
+
+
+def run_rules_schema(args: argparse.Namespace, session: Session) -> int:
+    """``watercooler rules schema [--output FILE]``: the rule files' JSON Schema."""
+    from watercooler.rulebook.schema import schema_text
+
+    text = schema_text()
+    if args.output is None:
+        session.write(text)
+        return EXIT_OK
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(f"{args.output}: cannot write the schema: {reason}") from None
     return EXIT_OK
 
 

@@ -73,7 +73,11 @@ def load_rulebook(user_dir: Path | None) -> Rulebook:
     for layer in (default_rules_dir(), user_dir):
         if layer is None or not layer.is_dir():
             continue
-        paths = sorted(layer.glob("*.y*ml"))
+        try:
+            paths = rule_files(layer)
+        except OSError as error:
+            book.errors.append(f"{layer}: cannot read the rules folder: {error.strerror}")
+            continue
         loaded, errors = load_rule_files(paths)
         book.errors.extend(errors)
         if book.rules:
@@ -84,6 +88,16 @@ def load_rulebook(user_dir: Path | None) -> Rulebook:
             target = book.rules if rule.rule.enabled else book.disabled
             target[rule.rule.id] = rule
     return book
+
+
+RULE_SUFFIXES = (".yaml", ".yml")
+"""What a rule file's name ends with; anything else in a rules folder (the schema file
+``rules.schema.json``, a backup, a README) is not read."""
+
+
+def rule_files(folder: Path) -> list[Path]:
+    """The rule files of a folder, by name; OSError if the folder cannot be read."""
+    return sorted(path for path in folder.iterdir() if path.suffix in RULE_SUFFIXES)
 
 
 _ID_LINE = re.compile(r"""^[ \t-]*id:[ \t]*["']?([a-z0-9][a-z0-9-]*)""", re.MULTILINE)
