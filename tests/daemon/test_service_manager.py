@@ -8,18 +8,24 @@ while the network hangs.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from caldav_servers import RadicaleServer, make_calendar
+
+from caldav_servers import RadicaleServer, make_calendar, put_event
+from conftest import DAV_PASSWORD, DAV_USER
 from daemon_helpers import DaemonProcess, NotifyListener
 from delivery_helpers import delivery_config, only_rules, social_rule
 from faultserver import Fault, FaultServer
+from helpers import calendar, event
 from receiver import Receiver
 
+NOW = "2026-03-04T14:46:00+01:00"
+"""The daemon's clock starts here: a social rule due 15 minutes before 15:00 is due."""
 STOP_PROMISE = 10.0
 """SIGTERM ends the daemon within this, even with a request in flight (the README)."""
 
@@ -35,10 +41,12 @@ def hanging_calendar(radicale: RadicaleServer) -> Iterator[FaultServer]:
 
 def caldav_config(tmp_path: Path, url: str, receiver: Receiver, **top: object) -> Path:
     """A config reading one CalDAV calendar as ana, polling every 5 s."""
-    user, password = "ana", "ana-secret"
+    user, password = DAV_USER, DAV_PASSWORD
     extra = "\n".join(f"{key} = {value}" for key, value in top.items())
     rules = only_rules(tmp_path / "rules", social_rule("missed"))
-    source = f'[[sources]]\nurl = "{url}"\nusername = "{user}"\npassword = "{password}"\ntimeout = 20\n'
+    source = (
+        f'[[sources]]\nurl = "{url}"\nusername = "{user}"\npassword = "{password}"\ntimeout = 20\n'
+    )
     config = delivery_config(
         tmp_path, [f"json://127.0.0.1:{receiver.port}/"], rules_dir=rules,
         extra_top=f"poll_interval = 5\n{extra}",
@@ -67,7 +75,7 @@ def test_ready_comes_at_once_and_the_watchdog_keeps_its_cadence_while_the_server
         time.sleep(3)  # three seconds of hanging request
         pings = [m.at for m in listener.with_field("WATCHDOG", "1") if m.at >= ready.at]
         assert len(pings) >= 4, pings
-        gaps = [later - earlier for earlier, later in zip(pings, pings[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
         assert max(gaps) < 2 * interval + 0.5, gaps
 
         # SIGHUP: a reload framed by RELOADING=1 (with the monotonic time) and READY=1.
@@ -102,3 +110,32 @@ def test_a_second_daemon_on_the_same_state_names_the_first_ones_pid_and_exits_2(
             assert "already runs" in second.log
         code, _ = first.stop()
         assert code == 0
+
+
+def test_an_event_added_on_the_server_gives_its_nudge_within_one_poll_interval(
+    tmp_path: Path, radicale: RadicaleServer, receiver: Receiver
+) -> None:
+    work = make_calendar(radicale.home_url(), "work", radicale.auth)
+    config = caldav_config(tmp_path, work, receiver)
+    with (
+        NotifyListener(tmp_path / "notify.sock") as listener,
+        DaemonProcess(config, tmp_path, listener=listener, extra=("--now", NOW)) as daemon,
+    ):
+        listener.wait_for("READY", "1", timeout=30)
+        daemon.wait_log(lambda text: "polling every 5 s" in text)
+        polls = radicale.proxy.count("REPORT")
+        deadline = time.monotonic() + 15
+        while radicale.proxy.count("REPORT") == polls and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first poll is done: the calendar was empty
+        coffee = calendar(
+            event("Coffee with Sam", "20260304T150000", "20260304T153000", uid="c@test",
+                  attendees=[("ana@example.com", "DECLINED"), ("sam@example.com", "ACCEPTED")])
+        )  # fmt: skip
+        added = time.monotonic()
+        put_event(work, "coffee.ics", coffee, radicale.auth)
+        deadline = added + 5 + 5  # one poll interval, and as much again for slack
+        while not receiver.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m.title for m in receiver.messages] == ["Drop by Coffee with Sam"]
+        code, _ = daemon.stop()
+        assert code == 0, daemon.log
