@@ -26,7 +26,7 @@ def _block_after(marker: str) -> str:
 def test_the_demo_prints_every_line_the_quick_start_shows_in_that_order(
     run_cli: RunCli,
 ) -> None:
-    shown = [line for line in _block_after("The demo prints").splitlines() if line != "…"]
+    shown = [line for line in _block_after("The demo runs the daemon").splitlines() if line != "…"]
     assert len(shown) > 20
     result = run_cli("demo")
     assert result.returncode == 0, result.stderr

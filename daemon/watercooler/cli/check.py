@@ -1,9 +1,7 @@
-"""The calendar commands: ``check``, ``calendars`` and ``demo``.
+"""The calendar commands: ``check`` and ``calendars``.
 
 ``check`` is DESIGN.md's contract: it reads, classifies and lists the nudges the rules
-give, sends nothing and records nothing (it may refresh the calendar cache). ``demo`` runs
-the same on the bundled sample calendar at a fixed moment, so its output is the same on
-every machine.
+give, sends nothing and records nothing (it may refresh the calendar cache).
 """
 
 from __future__ import annotations
@@ -24,16 +22,13 @@ if TYPE_CHECKING:
     from watercooler.store import Store
 
 EXIT_OK = 0
-DEMO_NOW = "2026-03-11T09:00:00+01:00"
-DEMO_DAYS = (9, 4)
-DEMO_SETTINGS = {"timezone": "Europe/Berlin", "me": ["ana@example.com"]}
 
 
 def register(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
 ) -> None:
-    """Add ``check``, ``calendars`` and ``demo`` to the command line."""
+    """Add ``check`` and ``calendars`` to the command line."""
     check = commands.add_parser(
         "check",
         parents=[common],
@@ -52,15 +47,6 @@ def register(
         "name, URL, component types and whether the server supports incremental sync.",
     )
     calendars.set_defaults(handler=run_calendars)
-    demo = commands.add_parser(
-        "demo",
-        parents=[common],
-        help="run check on the bundled sample calendar",
-        description="Run check on the bundled two-week sample calendar at a fixed moment, "
-        "so the output is the same on every machine.",
-    )
-    add_view_options(demo, now_default=DEMO_NOW, days=DEMO_DAYS)
-    demo.set_defaults(handler=run_demo)
 
 
 def run_check_command(args: argparse.Namespace, session: Session) -> int:
@@ -83,16 +69,6 @@ def run_calendars(args: argparse.Namespace, session: Session) -> int:
         for source in open_sources(settings, (), store, wall_clock(settings)):
             session.write(render_calendars(source))
     return EXIT_OK
-
-
-def run_demo(args: argparse.Namespace, session: Session) -> int:
-    """``watercooler demo``: check on the sample calendar, with the default rules only."""
-    from watercooler.settings import settings_from
-    from watercooler.sources.files import IcsFileSource
-
-    settings = settings_from(DEMO_SETTINGS)
-    sources: list[CalendarSource] = [IcsFileSource(sample_calendar_path())]
-    return _show(args, session, settings, sources, None, None)
 
 
 def _show(
@@ -153,13 +129,3 @@ def use_colour(choice: str) -> bool:
     if choice != "auto":
         return choice == "always"
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def sample_calendar_path() -> Path:
-    """The bundled sample calendar: inside the wheel, or in a source checkout."""
-    from importlib.resources import files
-
-    packaged = Path(str(files("watercooler") / "data" / "sample-calendar.ics"))
-    if packaged.exists():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "config" / "sample-calendar.ics"

@@ -76,22 +76,18 @@ class CalDAVSource:
         self.label = f"{redact_url(self.url)}{user}"
         self._dav: Dav | None = None
 
-    # -- the CalendarSource interface --------------------------------------------------
-
     def objects(self) -> Iterator[CalendarObject]:
         """Sync, then yield every cached object of the selected collections."""
         return self.cached(self.sync())
 
     def cached(self, states: list[CollectionState]) -> Iterator[CalendarObject]:
-        """Yield every cached object of these collections, contacting nothing (the daemon
-        syncs first, and reads the cache only when the sync changed something)."""
+        """Yield every cached object of these collections, contacting nothing."""
         for state in states:
             for href, etag, data in self.store.objects(state.id):
                 if not data:  # stored empty: beyond the XML parser's limits
                     log.warning(
                         "%s: %s is too large to read (beyond the XML parser's size limits); "
-                        "skipped",
-                        self.label, href,
+                        "skipped", self.label, href,
                     )  # fmt: skip
                     continue
                 yield CalendarObject(href=href, etag=etag, data=data)
