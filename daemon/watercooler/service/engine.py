@@ -26,6 +26,8 @@ from watercooler.service.polling import Polled, poll
 from watercooler.service.record import DaemonRecord, write_record
 from watercooler.service.trouble import Troubles
 from watercooler.sources.base import CalendarSource, Clock
+from watercooler.sources.caldav import CalDAVSource
+from watercooler.sources.caldav_state import clear_refusal
 from watercooler.store import Store
 from watercooler.text import short_time
 
@@ -75,14 +77,17 @@ class Engine:
     # -- what the loop calls ----------------------------------------------------------
 
     def replace_config(self, config: Config) -> None:
-        """Take a reloaded config: its rules apply at the next step."""
-        sources_changed = config.settings.sources != self.config.settings.sources
+        """Take a reloaded config: its rules apply at the next step, and the calendars are
+        polled again at once with it (a password file may have changed: a refusal the
+        server gave the old password is forgotten, so the new one is tried now)."""
         self.config = config
         self.dirty = True
         self.record.degraded = list(config.degraded)
-        if sources_changed:
-            self._open_sources()
-            self.next_poll = None  # a new calendar is read at once
+        for source in self.sources:
+            if isinstance(source, CalDAVSource):
+                clear_refusal(self.store, source.url)
+        self._open_sources()
+        self.next_poll = None
 
     def poll_soon(self) -> None:
         """Poll at the next step (after a suspend, a clock jump, or a signal)."""
