@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from watercooler.calendar.timeline import ParsedMemo
@@ -67,6 +67,8 @@ class Engine:
     dirty: bool = True
     """The config changed (or nothing was evaluated yet): evaluate at the next step."""
     record: DaemonRecord = field(default_factory=DaemonRecord)
+    saved: DaemonRecord | None = None
+    """The record as last written."""
     troubles: Troubles = field(default_factory=Troubles)
 
     def __post_init__(self) -> None:
@@ -202,11 +204,18 @@ class Engine:
         self.pruned_day = self.evaluated_day
 
     def _save(self, now: datetime) -> None:
+        """Record the status for ``status``, when it changed (a quiet minute writes
+        nothing: every commit is a sync to the disk)."""
         self.record.next_wake = self.next_wake(now).isoformat()
+        if self.record == self.saved:
+            return
         try:
             write_record(self.store, self.record)
         except WatercoolerError as error:
             log.warning("cannot record the daemon's status: %s", error)
+            return
+        self.saved = replace(self.record, degraded=list(self.record.degraded),
+                             auth_failing=list(self.record.auth_failing))  # fmt: skip
 
     def status_line(self, now: datetime) -> str:
         """The one line for the service manager."""

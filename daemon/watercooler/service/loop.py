@@ -142,8 +142,13 @@ def run_loop(
         wake = engine.next_wake(now)
         if until is not None:
             wake = min(wake, until)
-        if control.config is None and not control.poll_now and not control.stop:
-            timer.sleep_until(wake, control.wake)
+        while not _asked(control) and timer.now() < wake:
+            timer.sleep_until(wake, control.wake)  # naps end early to look at the clock
+
+
+def _asked(control: Control) -> bool:
+    """Whether the supervisor wants something of the worker."""
+    return control.stop or control.poll_now or control.config is not None
 
 
 def _take_requests(engine: Engine, control: Control) -> None:
