@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
-from conftest import RunCli
+from conftest import RunCli, watercooler_command
 from daemon_helpers import DaemonProcess, NotifyListener
 from delivery_helpers import declined_coffee, delivery_config, only_rules, social_rule
 from helpers import calendar, event
@@ -178,3 +179,26 @@ def test_status_shows_the_running_daemon_and_then_that_it_stopped(
     after = status_json(run_cli, config)["daemon"]
     assert isinstance(after, dict)
     assert (after["running"], after["pid"]) == (False, None)
+
+
+def test_send_due_run_by_hand_beside_the_daemon_sends_nothing_twice(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    config, _ = setup(tmp_path, receiver)
+    command = [*watercooler_command(), "send-due", "--config", str(config), "--now", NOW]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("WATERCOOLER_")}
+    with DaemonProcess(config, tmp_path, extra=("--now", NOW)) as daemon:
+        by_hand = [
+            subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]  # fmt: skip
+        for process in by_hand:
+            _, errors = process.communicate(timeout=60)
+            assert process.returncode == 0, errors
+        wait_for_titles(receiver, "First: Coffee with Sam")
+        daemon.wait_log(lambda text: "sent" in text or "polling every" in text)
+        time.sleep(1)  # a second copy, if any, would be on its way by now
+        assert [m.title for m in receiver.messages] == ["First: Coffee with Sam"]
+        code, _ = daemon.stop()
+        assert code == 0, daemon.log
