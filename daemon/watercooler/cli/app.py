@@ -32,9 +32,11 @@ GROUPS = (init, check, demo, daemon, rules, delivery, holds)
 """The command groups, in the order ``--help`` lists their commands."""
 WHERE_TO_START = """
 Where to start:
-  watercooler demo                        what it finds in a bundled sample calendar
+  watercooler demo                        a simulated week of the daemon on a sample calendar
   watercooler check --source work.ics     the same for your calendar (a file, a folder,
                                           a feed or a CalDAV URL); sends nothing
+  watercooler init                        set it up for your calendar and your phone
+  watercooler run                         the daemon (or: systemctl --user start watercooler)
   watercooler COMMAND --help              what each command does
 """
 

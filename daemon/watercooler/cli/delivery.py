@@ -48,10 +48,11 @@ def register(
     status = commands.add_parser(
         "status",
         parents=[common],
-        help="pending, sent and expired nudges, the next one due, snooze and pause",
-        description="Show what the delivery ledger holds: how many nudges are in each "
-        "state, snooze, pause and resting rules, the next nudge due, what is waiting and "
-        "what happened lately. Reads the state only; contacts nothing.",
+        help="the daemon, and pending, sent and expired nudges, snooze and pause",
+        description="Show whether the daemon runs (since when, its last poll, its next "
+        "wake-up, broken files), then what the delivery ledger holds: how many nudges are "
+        "in each state, snooze, pause and resting rules, the next nudge due, what is "
+        "waiting and what happened lately. Reads the state only; contacts nothing.",
     )
     add_now_option(status, what="the moment to act at")
     add_format_option(status)
