@@ -97,9 +97,18 @@ def database(tmp_path: Path) -> Path:
     return tmp_path / "state" / "watercooler.sqlite"
 
 
+def _has_ledger(path: Path) -> bool:
+    """Whether the database exists and has its tables (a kill can come before either)."""
+    if not path.exists():
+        return False
+    with sqlite3.connect(path) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    return {"nudges", "deliveries"} <= tables
+
+
 def nudge_states(path: Path) -> dict[str, str]:
     """Each nudge's title and state, as the ledger on disk has them."""
-    if not path.exists():
+    if not _has_ledger(path):
         return {}
     with sqlite3.connect(path) as db:
         return dict(db.execute("SELECT title, state FROM nudges").fetchall())
@@ -108,7 +117,7 @@ def nudge_states(path: Path) -> dict[str, str]:
 def in_flight(path: Path) -> list[str]:
     """The titles of the nudges whose delivery was reserved and never confirmed: the
     send in flight when the process died."""
-    if not path.exists():
+    if not _has_ledger(path):
         return []
     with sqlite3.connect(path) as db:
         rows = db.execute(
