@@ -33,6 +33,8 @@ from watercooler.text import short_time
 
 log = logging.getLogger(__name__)
 
+UNREACHABLE = "the server could not be reached; the last copy read stays in use"
+"""A poll's result for a calendar served from its cache (its error is in the log)."""
 RETRY_AFTER_ERROR = timedelta(seconds=60)
 """When a step failed for a reason of our own (a full disk, a bug), look again after this."""
 
@@ -142,8 +144,9 @@ class Engine:
         self.troubles.observe(polled, now)
         revisions = tuple(p.revision for p in polled)
         failed = [str(p.error) for p in polled if p.error is not None]
+        failed += [f"{p.snapshot.label}: {UNREACHABLE}" for p in polled if p.unreachable]
         self.record.polls += 1
-        self.record.failed_polls += 1 if failed or any(p.unreachable for p in polled) else 0
+        self.record.failed_polls += 1 if failed else 0
         self.record.last_poll = now.isoformat()
         self.record.last_poll_result = "\n".join(failed) if failed else "ok"
         self.record.auth_failing = [p.snapshot.label for p in polled if p.refused]

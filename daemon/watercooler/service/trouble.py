@@ -49,6 +49,9 @@ class Troubles:
             label = item.snapshot.label
             if item.failing:
                 reason = str(item.error) if item.error else "the server could not be reached"
+                before = self.failing.get(label)
+                if item.error is not None and (before is None or before.refused != item.refused):
+                    log.warning("%s", reason)  # as it begins (an unreachable one says so itself)
                 trouble = self.failing.setdefault(label, Trouble(now, reason))
                 trouble.reason, trouble.refused = reason, item.refused
             elif label in self.failing:
