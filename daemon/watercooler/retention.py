@@ -107,7 +107,10 @@ def prune(
         pages_freed=_give_back(store),
     )
     _optimize(store)
-    log.info("%s: %s", store.path, report.line())
+    # A prune that found nothing to delete is not news (the first days of a new state).
+    deleted = report.parsed + report.nudges + report.deliveries + report.lunch_days
+    say = log.info if deleted + report.social_seen + report.pages_freed else log.debug
+    say("%s: %s", store.path, report.line())
     return report
 
 

@@ -252,5 +252,9 @@ def _say_missed(report: Report, config: Config, now: datetime) -> None:
     )
     more = f" and {len(missed) - 3} more" if len(missed) > 3 else ""
     log.warning(
-        "%d nudge(s) expired while watercooler was not running: %s%s", len(missed), names, more
+        "%d nudge(s) expired before they could be sent (watercooler was not running, or "
+        "the machine slept): %s%s",
+        len(missed),
+        names,
+        more,
     )

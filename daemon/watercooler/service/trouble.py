@@ -71,7 +71,8 @@ class Troubles:
                     config,
                     "watercooler cannot read your calendar",
                     f"Since {since}, watercooler {what} {label}: {trouble.reason}. "
-                    "Nudges are planned from the last copy it read until this is fixed.",
+                    "Until this is fixed, nudges come from what it could read last, if "
+                    "anything, and none is dropped for an event it cannot see.",
                 )
                 trouble.told = True
         for label, trouble in self.recovered:
