@@ -3,6 +3,10 @@
 A missing command is installed from its Debian package when the tests run as root (as in
 a container); otherwise the session stops at once saying which package to install, so
 no test is skipped in silence for want of, say, a dbus-daemon.
+
+Under pytest-xdist this happens once, in the controller, before it starts its workers
+(xdist starts them in a later ``pytest_sessionstart``): workers installing at the same time
+would fight over dpkg's lock. A worker only checks, and stops if something is still missing.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ COMMANDS = {
 """Each command the tests run, and the Debian package that provides it."""
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Install what is missing (as root) or stop the session naming the packages."""
     packages = missing_packages()
     if not packages:
         return
     names = " ".join(packages)
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller installs
+        pytest.exit(f"the Debian package(s) {names} are still missing", returncode=4)
     commands = ", ".join(c for c, package in COMMANDS.items() if package in packages)
     if os.geteuid() != 0:
         pytest.exit(

@@ -1,12 +1,16 @@
 """What a first-time user meets: an empty calendar, a `me` left unset.
 
-Each test runs the installed console script on real files with ``--now`` fixed.
+Each test runs the installed console script on real files with ``--now`` fixed. A source
+named in a message is given by a short relative path: the message shortens a name past 80
+characters, and a temporary folder's path is longer under pytest-xdist (``popen-gw1/``).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from conftest import RunCli
 from helpers import ME, calendar, event
@@ -41,12 +45,11 @@ def _invited(path: Path) -> Path:
 
 
 def test_a_calendar_with_no_events_in_the_range_says_so_instead_of_a_page_of_free_days(
-    run_cli: RunCli, tmp_path: Path
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     config = _config(tmp_path, me=True)
-    old = _write(
-        tmp_path / "2020.ics", event("Lunch with Bo", "20200304T120000", "20200304T130000")
-    )
+    old = _write(Path("2020.ics"), event("Lunch with Bo", "20200304T120000", "20200304T130000"))
     result = run_cli("check", "--config", str(config), "--source", str(old), "--now", NOW)
     assert result.returncode == 0, result.stderr
     assert f"no events between Wed 25 Feb and Wed 11 Mar 2026 in {old}." in result.stdout
@@ -60,10 +63,11 @@ def test_a_calendar_with_no_events_in_the_range_says_so_instead_of_a_page_of_fre
 
 
 def test_an_empty_source_beside_a_full_one_is_named_under_the_table(
-    run_cli: RunCli, tmp_path: Path
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     config = _config(tmp_path, me=True)
-    empty = _write(tmp_path / "empty.ics")
+    empty = _write(Path("empty.ics"))
     work = _invited(tmp_path / "work.ics")
     args = ("check", "--config", str(config), "--now", NOW)
     result = run_cli(*args, "--source", str(work), "--source", str(empty))

@@ -14,6 +14,11 @@ from conftest import RunCli
 from helpers import calendar, event
 
 DEPTH = 20_000
+"""Levels of a flow document (``[[[...]]]``, two bytes a level)."""
+BLOCK_DEPTH = 2_000
+"""Levels of an indented document: its size grows with the square of its depth (20,000
+levels would be 400 MB), and PyYAML gives up near 500 (two frames a level against Python's
+recursion limit of 1,000), so 2,000 is four times deeper than the parser follows."""
 
 
 def deep_rule_file(folder: Path, shape: str) -> Path:
@@ -22,7 +27,8 @@ def deep_rule_file(folder: Path, shape: str) -> Path:
     if shape == "flow":
         text = "rules:\n  - " + "[" * DEPTH + "]" * DEPTH + "\n"
     else:
-        text = "rules:\n" + "".join("  " * (level + 1) + "- \n" for level in range(DEPTH))
+        levels = range(BLOCK_DEPTH)
+        text = "rules:\n" + "".join("  " * (level + 1) + "- \n" for level in levels)
     path.write_text(text, encoding="utf-8")
     return path
 
