@@ -116,6 +116,7 @@ def guarded_calendar(radicale: RadicaleServer) -> Iterator[tuple[FaultServer, st
         yield fault, fault.url + "ana/work/"
 
 
+@pytest.mark.long(seconds=30)
 def test_a_calendar_unreadable_for_an_hour_is_told_once_and_its_recovery_once(
     tmp_path: Path,
     guarded_calendar: tuple[FaultServer, str],

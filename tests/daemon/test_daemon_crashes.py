@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from caldav_servers import RadicaleServer, make_calendar
 from daemon_helpers import DaemonProcess
 from daemon_workload import (
@@ -75,6 +77,7 @@ def kill_at_random(daemon: DaemonProcess, receiver: Receiver, rng: random.Random
     return "sending" if receiver.arrived > arrived else "running"
 
 
+@pytest.mark.long(seconds=30)
 def test_sigkill_at_random_moments_loses_no_nudge_and_repeats_only_one_in_flight(
     tmp_path: Path, radicale: RadicaleServer, receiver: Receiver
 ) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from caldav_servers import RadicaleServer, make_calendar, put_event, update_event
 from daemon_workload import ZONE_NOW, daemon_config, declined_social
 from helpers import calendar, event
@@ -97,6 +99,7 @@ def busy_week(collection: str, auth: object, start: datetime) -> None:
     put_event(collection, "moving.ics", moving, auth)  # type: ignore[arg-type]
 
 
+@pytest.mark.long(seconds=30)
 def test_a_thousand_cycles_keep_files_threads_and_memory_flat(
     tmp_path: Path, radicale: RadicaleServer, receiver: Receiver
 ) -> None:

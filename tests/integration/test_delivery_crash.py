@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from conftest import watercooler_command
 from delivery_helpers import delivery_config, only_rules, social_rule
 from helpers import ME, calendar, event
@@ -106,6 +108,7 @@ def integrity(database: Path) -> str:
         return "; ".join(str(row[0]) for row in db.execute("PRAGMA integrity_check"))
 
 
+@pytest.mark.long(seconds=200)
 def test_sigkill_at_random_moments_loses_nothing_and_repeats_at_most_one_send_per_kill(
     tmp_path: Path, receiver: Receiver
 ) -> None:
