@@ -26,14 +26,15 @@ How:
 * Idle CPU per hour = the idle rate times 3600, plus 12 times the no-change poll's cost.
 * ``send-due`` runs after the daemon stopped, with one more event changed on the server,
   so it sees what the daemon's tick saw; its CPU is the child's rusage.
-* The 1,000 cycles run in-process (``cycles-child``, its own process so its memory is its
-  own) with the daemon's engine and loop on a ``SimulatedTimer``, against the same Radicale
-  behind a ``FaultServer``: a real full sync, then every no-change sync REPORT answered by
-  the proxy with Radicale's own recorded no-change answer (1,000 real polls of 20,000
-  events would take Radicale over 20 minutes), and every 100th cycle an event changed on
-  Radicale and the poll proxied to it. The clock jumps from wake-up to wake-up, so the
-  cycles cover the simulated days the database growth is taken from (used pages,
-  ``page_count - freelist_count``, between the first and the last simulated midnight).
+* The 1,000 cycles run in ``daemon_cycles.py``, its own process importing only watercooler,
+  so its memory is the daemon's: the daemon's engine and loop on a ``SimulatedTimer``,
+  against the same Radicale behind a ``FaultServer`` run by this script. A real full sync,
+  then every no-change sync REPORT answered by the proxy with Radicale's own recorded
+  no-change answer (1,000 real polls of 20,000 events would keep Radicale busy for over 20
+  minutes), and every 100th cycle an event changed on Radicale and the poll proxied to it.
+  The clock jumps from wake-up to wake-up (``poll_interval`` 1800 s, so 1,000 cycles span
+  about three weeks), and the database's growth is taken from its used pages
+  (``page_count - freelist_count``) at the first evaluation of each simulated day.
 
 Usage::
 
@@ -115,28 +116,39 @@ def rss_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
-def polls_done(database: Path) -> int:
-    """How many steps with a poll the daemon has finished (its record; 0 before any)."""
+def record(database: Path) -> dict[str, Any]:
+    """The daemon's record in its state database (empty before the first step's end)."""
     if not database.exists():
-        return 0
+        return {}
     try:
         db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error:
-        return 0
+        return {}
     try:
-        row = db.execute("SELECT value FROM daemon_status WHERE name = 'polls'").fetchone()
+        rows = db.execute("SELECT name, value FROM daemon_status").fetchall()
     except sqlite3.Error:
-        return 0
+        return {}
     finally:
         db.close()
-    return int(json.loads(row[0])) if row else 0
+    return {name: json.loads(value) for name, value in rows}
 
 
-def wait_polls(database: Path, count: int, timeout: float, daemon: DaemonProcess) -> float:
+def polls_done(database: Path, started: str = "") -> int:
+    """How many steps with a poll the daemon has finished (0 before any). A daemon's
+    record counts from its start: with ``started``, an earlier daemon's record reads 0."""
+    found = record(database)
+    if started and found.get("started") == started:
+        return 0
+    return int(found.get("polls", 0))
+
+
+def wait_polls(
+    database: Path, count: int, timeout: float, daemon: DaemonProcess, earlier: str = ""
+) -> float:
     """Wait until ``count`` polls are recorded; return the monotonic time it was seen."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if polls_done(database) >= count:
+        if polls_done(database, earlier) >= count:
             return time.monotonic()
         if daemon.process.poll() is not None:
             raise RuntimeError(f"the daemon exited:\n{daemon.log[-3000:]}")
@@ -311,18 +323,18 @@ def daemon_idle(setup: Setup, config: Path, result: dict[str, Any]) -> None:
     text = config.read_text(encoding="utf-8").replace("poll_interval = 5", "poll_interval = 300")
     config.write_text(text, encoding="utf-8")
     database = config.parent / "state" / "watercooler.sqlite"
-    before = polls_done(database)
+    earlier = str(record(database).get("started", ""))
     listener, daemon = start(setup, config, "idle")
     try:
         ready = listener.wait_for("READY", "1", timeout=60)[0]
         result["ready_synced_s"] = round(ready.at - daemon.started, 3)
-        wait_polls(database, before + 1, setup.args.timeout, daemon)
+        wait_polls(database, 1, setup.args.timeout, daemon, earlier)
         result["first_step_s"] = round(time.monotonic() - daemon.started, 2)
         pid = daemon.process.pid
         time.sleep(2)
         cpu, at = cpu_seconds(pid), time.monotonic()
         time.sleep(setup.args.idle_window)
-        if polls_done(database) != before + 1:
+        if polls_done(database) != 1:
             raise RuntimeError("the idle daemon polled during the window")
         result["idle_cpu_s"] = round(cpu_seconds(pid) - cpu, 3)
         result["idle_window_s"] = round(time.monotonic() - at, 1)
@@ -396,110 +408,44 @@ class CannedSync:
         self.token, _ = parse_listing(body)
 
 
-def used_bytes(database: Path) -> int:
-    """Bytes of the pages in use (page_count - freelist_count)."""
-    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
-    try:
-        pages = db.execute("PRAGMA page_count").fetchone()[0]
-        free = db.execute("PRAGMA freelist_count").fetchone()[0]
-        size = db.execute("PRAGMA page_size").fetchone()[0]
-    finally:
-        db.close()
-    return int((pages - free) * size)
-
-
-def cycles_child(argv: Sequence[str]) -> int:
-    """The daemon's engine and loop, 1,000 cycles on a SimulatedTimer; print JSON."""
-    from watercooler.redaction import Redactor
-    from watercooler.service.config import load_config
-    from watercooler.service.engine import Engine, StepResult
-    from watercooler.service.loop import Control, SimulatedTimer, run_loop
-    from watercooler.store import Store
-
-    parser = argparse.ArgumentParser(prog="daemon.py cycles-child")
-    parser.add_argument("--config", type=Path, required=True)
-    parser.add_argument("--base", required=True, help="Radicale's root URL")
-    parser.add_argument("--calendar", required=True, help="the calendar's path")
-    parser.add_argument("--start", required=True)
-    parser.add_argument("--cycles", type=int, default=1000)
-    parser.add_argument("--vdir", type=Path, required=True)
-    args = parser.parse_args(argv)
-    fault = FaultServer(upstream=args.base)  # in this process: its records are reset each cycle
-    text = args.config.read_text(encoding="utf-8").replace("FAULT_PORT", str(fault.port))
-    args.config.write_text(text, encoding="utf-8")
-    config = load_config(args.config, Redactor())
-    database = config.settings.resolved_state_dir() / "watercooler.sqlite"
-    store = Store.in_state_dir(config.settings.resolved_state_dir())
-    timer = SimulatedTimer(datetime.fromisoformat(args.start))
-    engine = Engine(config=config, store=store, clock=timer.now, started=timer.now())
-    control = Control()
-    raw = RawClient(args.base, USER, PASSWORD, 60)
-    canned = CannedSync(fault, raw, args.base.rstrip("/") + args.calendar)
-    samples: list[dict[str, Any]] = []
-    days: list[tuple[str, int]] = []
-    state: dict[str, Any] = {"cycle": 0, "wall": time.perf_counter(), "cpu": time.process_time()}
-    setup_stub = argparse.Namespace(vdir=args.vdir)
-
-    def on_step(engine: Engine, result: StepResult, now: datetime) -> None:
-        cycle = state["cycle"] = state["cycle"] + 1
-        fault.reset()
-        day = now.astimezone(config.settings.zone).date().isoformat()
-        if result.evaluated and (not days or days[-1][0] != day):
-            days.append((day, used_bytes(database)))
-        if result.polled and state.get("pending", True):
-            canned.replay()  # the full sync, or the poll that saw the change, is done
-            state["pending"] = False
-        if cycle % 100 == 0 and cycle < args.cycles:
-            edit = sorted(setup_stub.vdir.glob("*.ics"))[0]
-            headers = {"Content-Type": "text/calendar; charset=utf-8"}
-            data = edit_event(edit.read_bytes(), 1000 + cycle)
-            canned.raw.request("PUT", canned.url + edit.name, data, headers)
-            canned.changed()
-            state["pending"] = True
-            state["changes"] = state.get("changes", 0) + 1
-        if cycle in (1, 250, 500, 750, args.cycles):
-            samples.append(
-                {"cycle": cycle, "rss_mb": rss_mb(), "now": now.isoformat(),
-                 "polls": engine.record.polls,
-                 "wall_s": round(time.perf_counter() - state["wall"], 1),
-                 "cpu_s": round(time.process_time() - state["cpu"], 1)}
-            )  # fmt: skip
-            _log(f"  cycle {cycle}: {samples[-1]}")
-        if cycle >= args.cycles:
-            control.stop = True
-
-    with fault:
-        run_loop(engine, timer, control, on_step=on_step)
-    store.close()
-    raw.close()
-    print(json.dumps({"samples": samples, "days": days, "changes": state.get("changes", 0)}))
-    return 0
-
-
 def daemon_cycles(setup: Setup, result: dict[str, Any]) -> None:
-    """Run the cycles child against a fault server in front of the same Radicale."""
+    """Run ``daemon_cycles.py`` against a fault server in front of the same Radicale, and
+    do the server side of what it asks for."""
     base = setup.url.rsplit("/", 3)[0] + "/"
     path = "/" + "/".join(setup.url.rsplit("/", 3)[1:])
-    config, _ = write_config(
-        setup,
-        "cycles",
-        url=f"http://127.0.0.1:FAULT_PORT{path}",
-        interval=setup.args.cycle_interval,
-    )
-    zone = ZoneInfo(ZONE_NAME)
-    start_at = datetime.combine(setup.args.cycles_from, datetime.min.time(), zone)
-    start_at += timedelta(hours=9)
-    argv = [sys.executable, str(Path(__file__).resolve()), "cycles-child", "--config", str(config)]
-    argv += ["--base", base, "--calendar", path]
-    argv += ["--start", start_at.isoformat(), "--cycles", str(setup.args.cycles)]
-    argv += ["--vdir", str(setup.args.vdir)]
-    env = {**os.environ, **setup.env}
-    child = subprocess.run(
-        argv, env=env, stdout=subprocess.PIPE, text=True, timeout=setup.args.timeout, check=False
-    )
-    if child.returncode != 0:
-        raise RuntimeError(f"the cycles child failed ({child.returncode})")
-    result["cycles"] = json.loads(child.stdout.strip().splitlines()[-1])
+    raw = RawClient(base, USER, PASSWORD, 60)
+    with FaultServer(upstream=base) as fault:
+        url = f"{fault.url.rstrip('/')}{path}"
+        config, _ = write_config(setup, "cycles", url=url, interval=setup.args.cycle_interval)
+        zone = ZoneInfo(ZONE_NAME)
+        start_at = datetime.combine(setup.args.cycles_from, datetime.min.time(), zone)
+        start_at += timedelta(hours=9)
+        argv = [sys.executable, str(_BENCH / "daemon_cycles.py"), "--config", str(config)]
+        argv += ["--start", start_at.isoformat(), "--cycles", str(setup.args.cycles)]
+        env = {**os.environ, **setup.env}
+        canned = CannedSync(fault, raw, setup.url)
+        child = subprocess.Popen(
+            argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdin is not None
+        assert child.stdout is not None
+        last = ""
+        for line in child.stdout:
+            last = line.strip()
+            if last == "replay":
+                canned.replay()
+            elif last == "change":
+                change_event(raw, setup, setup.args.edits + 1)
+                setup.args.edits += 1
+                canned.changed()
+            else:
+                continue
+            child.stdin.write("ok\n")
+            child.stdin.flush()
+        if child.wait(60) != 0:
+            raise RuntimeError(f"the cycles child failed ({child.returncode})")
+    raw.close()
+    result["cycles"] = json.loads(last)
 
 
 # --------------------------------------------------------------------------
@@ -517,6 +463,8 @@ def judge(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     def row(measure: str, value: str, goal: str, ok: bool | None) -> None:
         rows.append((measure, value, goal, "" if ok is None else _verdict(ok)))
 
+    row("import floor: apprise (one URL), caldav, icalendar, niquests, pydantic, yaml",
+        f"{r['import_floor_s']:.3f} s", "", None)  # fmt: skip
     row(
         "start to READY=1 (fresh state)",
         f"{r['ready_s']:.3f} s",
@@ -601,8 +549,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run everything against one Radicale; print the table."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["cycles-child"]:
-        return cycles_child(arguments[1:])
     args = parse_args(arguments)
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.vdir = dataset(args.workdir, args.size, args.seed, args.start)
@@ -612,7 +558,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.mkdir(parents=True)
     password_file = root / "password"
     password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    password_file.chmod(0o600)
     result: dict[str, Any] = {"uptime_before": _uptime()}
+    compile_package()
+    result["import_floor_s"] = import_floor(args.repeat)
     receiver = Receiver().start()
     with bench_server(args, {args.size: args.vdir}) as server:
         url = server.calendar_url(f"cal-{args.size}")
@@ -644,6 +593,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         document = {"meta": meta, "rows": rows, "results": result}
         args.json.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return 0
+
+
+IMPORT_FLOOR = (
+    "import apprise, caldav, icalendar, niquests, pydantic, yaml; "
+    "apprise.Apprise().add('json://127.0.0.1:9/')"
+)
+"""What any daemon with these libraries loads before it can say READY (Apprise loads its
+plugins on the first URL it is given)."""
+
+
+def compile_package() -> None:
+    """Write this tree's bytecode, as an installed package has it: with
+    PYTHONDONTWRITEBYTECODE set, every start would compile watercooler from source."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    daemon = _BENCH.parent / "daemon" / "watercooler"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(daemon)], env=env, check=True)
+
+
+def import_floor(repeat: int) -> float:
+    """The median wall time of a fresh process importing the daemon's libraries."""
+    runs = [run_measured([sys.executable, "-c", IMPORT_FLOOR]) for _ in range(repeat)]
+    return round(statistics.median(run["wall_s"] for run in runs), 3)
 
 
 def _warm(base: str, url: str, size: int) -> None:
