@@ -11,6 +11,7 @@ waits for ``ok`` on stdin. The last line of stdout is the result as JSON.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import sqlite3
 import sys
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--start", required=True, help="the simulated clock's start")
     parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--profile", type=Path, help="profile the first changed tick here")
     args = parser.parse_args(argv)
     config = load_config(args.config, Redactor())
     state_dir = config.settings.resolved_state_dir()
@@ -100,10 +102,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if cycle >= args.cycles:
             control.stop = True
 
+    if args.profile is not None:
+        _profile_changed_tick(engine, state, args.profile)
     run_loop(engine, timer, control, on_step=on_step)
     store.close()
     print(json.dumps({"samples": samples, "days": days, **state}), flush=True)
     return 0
+
+
+def _profile_changed_tick(engine: Engine, state: dict[str, Any], folder: Path) -> None:
+    """Run the first step after the first change (and the one after it) under cProfile."""
+    original = Engine.step
+    seen = {"changed": 0}
+
+    def step(self: Engine, now: datetime) -> StepResult:
+        if not state["changes"] or seen["changed"] >= 2:
+            return original(self, now)
+        profiler = cProfile.Profile()
+        result = profiler.runcall(original, self, now)
+        if result.polled:
+            name = "changed-tick" if seen["changed"] == 0 else "no-change-step"
+            profiler.dump_stats(str(folder / f"{name}.prof"))
+            seen["changed"] += 1
+        return result
+
+    Engine.step = step  # type: ignore[method-assign]
+    del engine
 
 
 if __name__ == "__main__":
