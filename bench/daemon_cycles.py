@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     control = Control()
     samples: list[dict[str, Any]] = []
     days: list[tuple[str, int]] = []
-    state = {"cycle": 0, "pending": True, "changes": 0, "evaluations": 0}
+    state = {"cycle": 0, "pending": True, "changes": 0, "evaluations": 0, "failed_polls": 0}
     wall, cpu = time.perf_counter(), time.process_time()
     marks = {1, args.cycles // 4, args.cycles // 2, 3 * args.cycles // 4, args.cycles}
 
@@ -85,7 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         day = now.astimezone(config.settings.zone).date().isoformat()
         if result.evaluated and (not days or days[-1][0] != day):
             days.append((day, used_bytes(database)))
-        if result.polled and state["pending"]:
+        synced = result.polled and not any(polled.failing for polled in engine.polled)
+        if result.polled and not synced:
+            state["failed_polls"] += 1
+        if synced and state["pending"]:
             ask("replay")  # the full sync, or the poll that saw the change, is done
             state["pending"] = False
         if cycle % CHANGE_EVERY == 0 and cycle < args.cycles:
@@ -95,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if cycle in marks:
             samples.append(
                 {"cycle": cycle, "rss_mb": rss_mb(), "now": now.isoformat(),
+                 "objects": store.db.execute("SELECT count(*) FROM objects").fetchone()[0],
                  "polls": engine.record.polls, "wall_s": round(time.perf_counter() - wall, 1),
                  "cpu_s": round(time.process_time() - cpu, 1)}
             )  # fmt: skip
@@ -105,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile is not None:
         _profile_changed_tick(engine, state, args.profile)
     run_loop(engine, timer, control, on_step=on_step)
+    if not samples or samples[0]["objects"] == 0:
+        raise SystemExit("the calendar was never synced: the cycles measured nothing")
     store.close()
     print(json.dumps({"samples": samples, "days": days, **state}), flush=True)
     return 0
