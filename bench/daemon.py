@@ -436,7 +436,7 @@ def daemon_cycles(setup: Setup, result: dict[str, Any]) -> None:
     base = setup.url.rsplit("/", 3)[0] + "/"
     path = "/" + "/".join(setup.url.rsplit("/", 3)[1:])
     raw = RawClient(base, USER, PASSWORD, 60)
-    with FaultServer(upstream=base) as fault:
+    with FaultServer(upstream=base, timeout=600) as fault:  # a full listing takes long
         url = f"{fault.url.rstrip('/')}{path}"
         config, _ = write_config(setup, "cycles", url=url, interval=setup.args.cycle_interval)
         zone = ZoneInfo(ZONE_NAME)
