@@ -167,7 +167,7 @@ class CalDAVSource:
             return state
         try:
             listing, full = self._listing(state)
-            stored = self.store.etags(state.id)
+            stored = self.store.etags(state.id) if full or listing.etags or listing.deleted else {}
             if full:
                 if stored and not listing.etags:
                     raise TransientError(
