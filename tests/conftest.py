@@ -27,6 +27,7 @@ CORPUS = REPO / "tests" / "corpus"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first (in their order), so the parallel workers share them out at
     the start instead of one of them running alone at the end."""
+
     def weight(item: pytest.Item) -> float:
         marker = item.get_closest_marker("long")
         return -float(marker.kwargs.get("seconds", 30)) if marker else 0.0
