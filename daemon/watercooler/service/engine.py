@@ -22,11 +22,10 @@ from watercooler.delivery.tick import send_due
 from watercooler.errors import WatercoolerError
 from watercooler.retention import prune
 from watercooler.service.config import Config
-from watercooler.service.polling import Polled, poll
+from watercooler.service.polling import Polled, is_caldav, poll
 from watercooler.service.record import DaemonRecord, write_record
 from watercooler.service.trouble import Troubles
 from watercooler.sources.base import CalendarSource, Clock
-from watercooler.sources.caldav import CalDAVSource
 from watercooler.sources.caldav_state import clear_refusal
 from watercooler.store import Store
 from watercooler.text import short_time
@@ -71,12 +70,15 @@ class Engine:
     record: DaemonRecord = field(default_factory=DaemonRecord)
     saved: DaemonRecord | None = None
     """The record as last written."""
+    opened: bool = False
     troubles: Troubles = field(default_factory=Troubles)
 
     def __post_init__(self) -> None:
         self.record.started = self.started.isoformat()
         self.record.degraded = list(self.config.degraded)
-        self._open_sources()
+        # The sources are opened by the first step, in the worker after READY: opening a
+        # CalDAV one loads its client library, which a start must not wait for.
+        self.opened = False
 
     # -- what the loop calls ----------------------------------------------------------
 
@@ -88,8 +90,8 @@ class Engine:
         self.dirty = True
         self.record.degraded = list(config.degraded)
         for source in self.sources:
-            if isinstance(source, CalDAVSource):
-                clear_refusal(self.store, source.url)
+            if is_caldav(source):
+                clear_refusal(self.store, source.url)  # type: ignore[attr-defined]
         self._open_sources()
         self.next_poll = None
 
@@ -100,6 +102,8 @@ class Engine:
     def step(self, now: datetime) -> StepResult:
         """Poll if a poll is due, then evaluate and deliver if anything calls for it."""
         result = StepResult()
+        if not self.opened:
+            self._open_sources()
         if self.next_poll is None or now >= self.next_poll:
             result.polled = True
             result.changed = self._poll(now)
@@ -124,6 +128,7 @@ class Engine:
     # -- polling ------------------------------------------------------------------------
 
     def _open_sources(self) -> None:
+        self.opened = True
         settings = self.config.settings
         try:
             self.sources = open_sources(settings, (), self.store, self.clock, honour_backoff=True)

@@ -17,12 +17,14 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from watercooler.errors import SourceError
 from watercooler.sources.base import CalendarObject, CalendarSource
-from watercooler.sources.caldav import CalDAVSource
-from watercooler.sources.dav import AuthError
 from watercooler.store import CollectionState
+
+if TYPE_CHECKING:
+    from watercooler.sources.caldav import CalDAVSource
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,10 @@ class Polled:
     @property
     def refused(self) -> bool:
         """Whether the server refused the credentials or the access."""
+        if self.error is None:
+            return False
+        from watercooler.sources.dav import AuthError  # loaded by any CalDAV source
+
         return isinstance(self.error, AuthError)
 
     @property
@@ -88,8 +94,8 @@ class _Failed:
 def poll(source: CalendarSource) -> Polled:
     """Bring ``source`` up to date (this is where the network is used) and snapshot it."""
     try:
-        if isinstance(source, CalDAVSource):
-            return _poll_caldav(source)
+        if is_caldav(source):
+            return _poll_caldav(source)  # type: ignore[arg-type]
         listed = tuple(source.objects())
     except SourceError as error:
         return Polled(_Failed(source.label, error), "", error)
@@ -101,6 +107,12 @@ def poll(source: CalendarSource) -> Polled:
     for item in listed:
         digest.update(f"{item.href}\0{item.etag}\n".encode())
     return Polled(_Listed(source.label, listed), digest.hexdigest())
+
+
+def is_caldav(source: CalendarSource) -> bool:
+    """Whether a source syncs a cache (CalDAV), told without importing the CalDAV client:
+    a daemon reading only files never loads it."""
+    return callable(getattr(source, "sync", None)) and callable(getattr(source, "cached", None))
 
 
 def _poll_caldav(source: CalDAVSource) -> Polled:
