@@ -90,6 +90,16 @@ class NotifyListener:
             f"no {count} × {name}={value or '*'} within {timeout} s; got {self.messages}"
         )
 
+    def wait_status(self, predicate: Callable[[str], bool], timeout: float = 10) -> str:
+        """Wait until the last STATUS= satisfies ``predicate``; fail after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.last_status()
+            if predicate(status):
+                return status
+            time.sleep(0.02)
+        raise AssertionError(f"STATUS= did not get there in {timeout} s: {self.last_status()!r}")
+
     def last_status(self) -> str:
         """What the last STATUS= said ("" before any)."""
         found = self.with_field("STATUS")

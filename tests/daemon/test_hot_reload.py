@@ -13,6 +13,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import RunCli, watercooler_command
@@ -47,6 +49,20 @@ def wait_for_titles(receiver: Receiver, wanted: str, timeout: float = 15) -> flo
     raise AssertionError(f"no {wanted!r} in {[m.title for m in receiver.messages]}")
 
 
+@contextmanager
+def started(
+    config: Path, tmp_path: Path, receiver: Receiver
+) -> Iterator[tuple[NotifyListener, DaemonProcess]]:
+    """The daemon at 14:46, ready and with its first nudge delivered."""
+    with (
+        NotifyListener(tmp_path / "notify.sock") as listener,
+        DaemonProcess(config, tmp_path, listener=listener, extra=("--now", NOW)) as daemon,
+    ):
+        listener.wait_for("READY", "1", timeout=30)
+        wait_for_titles(receiver, "First: Coffee with Sam")
+        yield listener, daemon
+
+
 def status_json(run_cli: RunCli, config: Path) -> dict[str, object]:
     result = run_cli("status", "--config", str(config), "--now", NOW, "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -60,13 +76,7 @@ def test_rule_edits_are_live_within_a_second_and_a_broken_one_keeps_the_last_goo
 ) -> None:
     config, rule_file = setup(tmp_path, receiver)
     original = rule_file.read_text(encoding="utf-8")
-    with (
-        NotifyListener(tmp_path / "notify.sock") as listener,
-        DaemonProcess(config, tmp_path, listener=listener, extra=("--now", NOW)) as daemon,
-    ):
-        listener.wait_for("READY", "1", timeout=30)
-        wait_for_titles(receiver, "First: Coffee with Sam")
-
+    with started(config, tmp_path, receiver) as (listener, daemon):
         # The baseline: what a reload costs here, from SIGHUP to its READY.
         readies = len(listener.with_field("READY", "1"))
         sent = time.monotonic()
@@ -92,10 +102,7 @@ def test_rule_edits_are_live_within_a_second_and_a_broken_one_keeps_the_last_goo
         rule_file.write_text(original + "  - id: [unclosed\n", encoding="utf-8")
         wait_for_titles(receiver, "A watercooler file has an error")
         daemon.wait_log(lambda text: "test.yaml" in text and "last good" in text)
-        deadline = time.monotonic() + 10
-        while "degraded" not in listener.last_status() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert "degraded" in listener.last_status()
+        listener.wait_status(lambda status: "degraded" in status)
         assert "test.yaml" in listener.last_status()
         degraded = status_json(run_cli, config)["daemon"]
         assert isinstance(degraded, dict)
@@ -115,10 +122,7 @@ def test_rule_edits_are_live_within_a_second_and_a_broken_one_keeps_the_last_goo
         # The fix clears it, and says so.
         rule_file.write_text(original, encoding="utf-8")
         daemon.wait_log(lambda text: "fixed" in text)
-        deadline = time.monotonic() + 10
-        while "degraded" in listener.last_status() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert "degraded" not in listener.last_status()
+        listener.wait_status(lambda status: "degraded" not in status)
         told = [m for m in receiver.messages if m.title == "A watercooler file has an error"]
         assert len(told) == 1
         code, _ = daemon.stop()
@@ -130,12 +134,7 @@ def test_a_burst_of_a_hundred_writes_reloads_at_most_twice(
 ) -> None:
     config, rule_file = setup(tmp_path, receiver)
     original = rule_file.read_text(encoding="utf-8")
-    with (
-        NotifyListener(tmp_path / "notify.sock") as listener,
-        DaemonProcess(config, tmp_path, listener=listener, extra=("--now", NOW)) as daemon,
-    ):
-        listener.wait_for("READY", "1", timeout=30)
-        wait_for_titles(receiver, "First: Coffee with Sam")
+    with started(config, tmp_path, receiver) as (listener, daemon):
         before = len(listener.with_field("RELOADING", "1"))
         start = time.monotonic()
         for number in range(100):
@@ -153,12 +152,7 @@ def test_status_shows_the_running_daemon_and_then_that_it_stopped(
     tmp_path: Path, receiver: Receiver, run_cli: RunCli
 ) -> None:
     config, _ = setup(tmp_path, receiver)
-    with (
-        NotifyListener(tmp_path / "notify.sock") as listener,
-        DaemonProcess(config, tmp_path, listener=listener, extra=("--now", NOW)) as daemon,
-    ):
-        listener.wait_for("READY", "1", timeout=30)
-        wait_for_titles(receiver, "First: Coffee with Sam")
+    with started(config, tmp_path, receiver) as (_listener, daemon):
         daemon.wait_log(lambda text: "sent" in text)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from watercooler.cli.logs import stderr_is_journal
+from watercooler.cli.logs import OneLineFormatter, stderr_is_journal
 from watercooler.cli.options import add_now_option
 from watercooler.cli.session import Session, parse_now
 
@@ -102,5 +102,5 @@ def _log_as_a_daemon(*, debug: bool) -> None:
     if not stderr_is_journal(os.environ):
         for handler in logging.getLogger().handlers:
             formatter = handler.formatter
-            if formatter is not None and hasattr(formatter, "stamped"):
+            if isinstance(formatter, OneLineFormatter):
                 formatter.stamped = True

@@ -24,6 +24,8 @@ from watercooler.cli.session import Session, parse_now
 
 if TYPE_CHECKING:
     from watercooler.delivery.ledger import Planned
+    from watercooler.delivery.notifier import Notifier
+    from watercooler.redaction import Redactor
     from watercooler.service.engine import Engine, StepResult
     from watercooler.settings import Settings
 
@@ -116,7 +118,7 @@ def _simulate_week(settings: Settings) -> list[tuple[datetime, Planned]]:
     return arrivals
 
 
-def _screen_notifier(redactor: Any) -> Any:
+def _screen_notifier(redactor: Redactor) -> Notifier:
     """A notifier with one service, the screen, that accepts every message (the demo
     prints what was sent from the ledger, with the rule and tip it records)."""
     from watercooler.delivery.notifier import Notifier, Result, Service

@@ -50,8 +50,9 @@ class Config:
         """The files and folders whose edits the daemon takes (the config file's folder,
         the rules folder, the Apprise config file and the password files)."""
         files = {self.config_path}
-        if self.settings.notify.resolved_config() is not None:
-            files.add(Path(str(self.settings.notify.resolved_config())))
+        apprise_config = self.settings.notify.resolved_config()
+        if apprise_config is not None:
+            files.add(apprise_config)
         for source in self.settings.sources:
             path = source.password_path()
             if path is not None:

@@ -9,8 +9,8 @@ written by the daemon in one short transaction whenever one of those changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
 
 from watercooler.store import Store
 
@@ -33,7 +33,7 @@ class DaemonRecord:
     failed_polls: int = 0
     failed_sends: int = 0
 
-    def summary(self, short_time: Any) -> str:
+    def summary(self, short_time: Callable[[str], str]) -> str:
         """The one line the service manager shows (``STATUS=``); ``short_time`` formats
         an ISO 8601 moment for a person."""
         parts = []
