@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,7 @@ def run_check(
     *,
     tolerate_failures: bool = False,
     memo: ParsedMemo | None = None,
+    history_from: date | None = None,
 ) -> CheckResult:
     """Read every source and classify the days around ``now`` (in the user's zone).
 
@@ -135,12 +136,15 @@ def run_check(
     where the range starts: a Friday reflection counts its whole week, a streak its days.
     With ``tolerate_failures``, a source that cannot be read is listed in ``failed``
     instead of raising, and the others are still read. The daemon passes its ``memo`` so
-    that objects unchanged since its last tick are not read again.
+    that objects unchanged since its last tick are not read again. ``history_from`` reaches
+    the classified days back to that date (the history's backfill), not the nudges' range.
     """
     zone = settings.zone
     local_now = now.astimezone(zone)
     days = day_range(local_now, days_back, days_ahead)
     seen = _with_history(days, rules) if rules else days
+    if history_from is not None and history_from < seen.first:
+        seen = DateRange(history_from, seen.last)
     start, end = seen.bounds(zone)
     window = Window(start=start, end=end, zone=zone, cap=settings.max_occurrences)
     tally = _Tally(days.bounds(zone))

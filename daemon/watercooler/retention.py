@@ -60,6 +60,7 @@ class PruneReport:
     deliveries: int = 0
     lunch_days: int = 0
     social_seen: int = 0
+    contacts: int = 0
     pages_freed: int = 0
 
     @property
@@ -72,7 +73,8 @@ class PruneReport:
         return (
             f"pruned the state database: {self.parsed} unused parsed objects, "
             f"{self.nudges} settled nudges with {self.deliveries} delivery records, "
-            f"{self.lunch_days} lunch days and {self.social_seen} social occurrences; "
+            f"{self.lunch_days} lunch days, {self.social_seen} social occurrences and "
+            f"{self.contacts} people met; "
             f"{self.pages_freed} free pages given back to the disk"
         )
 
@@ -104,12 +106,17 @@ def prune(
         deliveries=deliveries,
         lunch_days=_prune_history(store, "lunch_days", "day", "day", history.date().isoformat()),
         social_seen=_prune_history(store, "social_seen", "subject", "start", stamp(history)),
+        contacts=_prune_contacts(store, history.date().isoformat()),
         pages_freed=_give_back(store),
     )
     _optimize(store)
     # A prune that found nothing to delete is not news (the first days of a new state).
     deleted = report.parsed + report.nudges + report.deliveries + report.lunch_days
-    say = log.info if deleted + report.social_seen + report.pages_freed else log.debug
+    say = (
+        log.info
+        if deleted + report.social_seen + report.contacts + report.pages_freed
+        else log.debug
+    )
     say("%s: %s", store.path, report.line())
     return report
 
@@ -204,6 +211,17 @@ def _prune_history(store: Store, table: str, key: str, column: str, before: str)
     for rows in _batches(lambda: store.db.execute(chosen, (before, BATCH)).fetchall()):
         with store.transaction() as db:
             deleted += db.executemany(delete, [(row[0], before) for row in rows]).rowcount
+    return deleted
+
+
+def _prune_contacts(store: Store, before: str) -> int:
+    """Delete the people met on days before ``before``, a batch at a time."""
+    chosen = "SELECT subject, address FROM contacts WHERE day < ? LIMIT ?"
+    delete = "DELETE FROM contacts WHERE subject = ? AND address = ?"
+    deleted = 0
+    for rows in _batches(lambda: store.db.execute(chosen, (before, BATCH)).fetchall()):
+        with store.transaction() as db:
+            deleted += db.executemany(delete, rows).rowcount
     return deleted
 
 

@@ -156,4 +156,43 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 10: progress — the evidence of each missed chance, each social occurrence's local
+    # day, the people met (one row per person per occurrence I took part in), the
+    # journal's notes and dismissals, and the people whose history was forgotten.
+    """
+    ALTER TABLE lunch_days ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+    ALTER TABLE social_seen ADD COLUMN day TEXT NOT NULL DEFAULT '';
+    ALTER TABLE social_seen ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+    UPDATE social_seen SET day = substr(start, 1, 10);
+    CREATE INDEX social_seen_by_day ON social_seen (day);
+    CREATE TABLE contacts (
+        subject TEXT NOT NULL,
+        address TEXT NOT NULL,
+        name TEXT NOT NULL,
+        day TEXT NOT NULL,
+        start TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY (subject, address)
+    ) WITHOUT ROWID;
+    CREATE INDEX contacts_by_day ON contacts (day);
+    CREATE INDEX contacts_by_address ON contacts (address, start);
+    CREATE TABLE journal_notes (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX journal_notes_by_day ON journal_notes (day);
+    CREATE TABLE journal_dismissed (
+        entry TEXT PRIMARY KEY,
+        reason TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE forgotten_people (
+        address TEXT PRIMARY KEY,
+        until TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )

@@ -91,6 +91,12 @@ def _downgrade_to_schema_5(state: Path) -> None:
         db.execute("ALTER TABLE deliveries DROP COLUMN confirmed")  # schema 7's
         db.execute("DROP TABLE IF EXISTS caldav_sources")  # schema 8's
         db.execute("DROP TABLE IF EXISTS daemon_status")  # schema 9's
+        for table in ("contacts", "journal_notes", "journal_dismissed", "forgotten_people"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")  # schema 10's
+        db.execute("DROP INDEX IF EXISTS social_seen_by_day")
+        for table, column in (("lunch_days", "evidence"), ("social_seen", "day"),
+                              ("social_seen", "evidence")):  # fmt: skip
+            db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         db.execute("PRAGMA user_version = 5")
 
 

@@ -260,21 +260,21 @@ def deliver(
     now: datetime,
     complete: bool = True,
     dropped: Sequence[tuple[Nudge, str]] = (),
+    first_run: bool | None = None,
 ) -> Report:
     """Plan the nudges the rules gave and deliver every one that is due at ``now``.
 
     ``situations`` tells, by key, whether each subject the rules looked at still fires;
     ``covered`` is the span they looked at; ``watched`` the rules whose situation a nudge
     can change (only those back off); ``dropped`` those due on a day off, not to be sent.
-    When the calendars were not all read (``complete`` false), the history is not
-    rewritten and no nudge is dropped for an event that is missing: it may be in the
-    calendar that failed.
+    When the calendars were not all read (``complete`` false), no nudge is dropped for an
+    event that is missing: it may be in the calendar that failed. ``first_run`` (the
+    ledger was empty before this tick recorded its history) is found out when not given.
     """
     report = Report()
-    first_run = not ledger.has_run()
-    if complete:
-        ledger.record_seen(classification, now, keep_titles=not settings.notify.redact)
-    else:
+    if first_run is None:
+        first_run = not ledger.has_run()
+    if not complete:
         covered = (now, now)  # an empty span: nothing's absence is evidence
     report.planned = ledger.plan(nudges, now)
     tick = _Tick(ledger, notifier, settings, now, watched, report, first_run)

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from watercooler.classify.classifier import Classification
-from watercooler.rulebook.nudge import Nudge, occurrence_subject
+from watercooler.rulebook.nudge import Nudge
 from watercooler.store import Store
 from watercooler.text import printable
 
@@ -99,34 +98,6 @@ class Ledger:
         self.db = store.db
 
     # -- what was seen -----------------------------------------------------------------
-
-    def record_seen(
-        self, classification: Classification, now: datetime, *, keep_titles: bool = True
-    ) -> None:
-        """Remember each day's lunch outcome and each social occurrence's status as seen now."""
-        seen = stamp(now)
-        with self.store.transaction() as db:
-            db.executemany(
-                "INSERT INTO lunch_days (day, outcome, seen) VALUES (?, ?, ?) "
-                "ON CONFLICT(day) DO UPDATE SET outcome = excluded.outcome, seen = excluded.seen",
-                [(d.date.isoformat(), str(d.lunch), seen) for d in classification.days],
-            )
-            db.executemany(
-                "INSERT INTO social_seen (subject, start, summary, status, seen) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(subject) DO UPDATE SET "
-                "start = excluded.start, summary = excluded.summary, "
-                "status = excluded.status, seen = excluded.seen",
-                [
-                    (
-                        occurrence_subject(s.occurrence),
-                        stamp(s.occurrence.start),
-                        printable(s.occurrence.info.summary, 120) if keep_titles else "",
-                        str(s.status),
-                        seen,
-                    )
-                    for s in classification.social
-                ],
-            )
 
     def has_run(self) -> bool:
         """Whether a tick ever recorded anything here (every tick records its days)."""

@@ -14,6 +14,7 @@ from watercooler.check import CheckResult, run_check
 from watercooler.delivery.deliver import Report, deliver
 from watercooler.delivery.ledger import Ledger
 from watercooler.delivery.notifier import Notifier
+from watercooler.progress.history import history_start, mark_unknown, record_history
 from watercooler.rulebook.format import LunchTrigger, Rule, SocialTrigger, WeeklyTrigger
 from watercooler.settings import Settings
 from watercooler.sources import CalendarSource
@@ -56,14 +57,22 @@ def send_due(
     from, and the failures are in the result's ``failed`` for the caller to report. While a
     source is missing, nothing is concluded from its absence (see :func:`deliver`).
     """
+    today = now.astimezone(settings.zone).date()
+    history_from = history_start(store, today, settings.backfill_weeks, days_back)
     result = run_check(
         settings, sources, now, days_back, days_ahead, store=store, rules=rules,
-        tolerate_failures=True, memo=memo,
+        tolerate_failures=True, memo=memo, history_from=history_from,
     )  # fmt: skip
     facts = result.facts
+    ledger = Ledger(store)
     with store.delivering():  # one process at a time claims and sends
+        first_run = not ledger.has_run()
+        if result.failed:
+            mark_unknown(store, (d for d in result.days.days() if d <= today), now)
+        else:
+            record_history(store, facts.classification, facts.occurrences, settings, now)
         report = deliver(
-            Ledger(store),
+            ledger,
             notifier,
             settings,
             nudges=result.assessment.nudges,
@@ -74,5 +83,6 @@ def send_due(
             watched=watched_rules(rules),
             now=now,
             complete=not result.failed,
+            first_run=first_run,
         )
     return result, report

@@ -90,6 +90,12 @@ class Settings(BaseModel):
         ge=30,
         description="Days lunch outcomes and social events' statuses are kept; at least 30.",
     )
+    backfill_weeks: int = Field(
+        default=12,
+        ge=0,
+        le=104,
+        description="Weeks of history read from the calendar before the first run.",
+    )
     _config_path: Path | None = PrivateAttr(default=None)
 
     @field_validator("timezone")
