@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from watercooler.errors import ConfigError
 from watercooler.redaction import Redactor
+from watercooler.settings.people import KeepInTouchSettings, PersonSettings
 from watercooler.settings.sections import (
     GoalSettings,
     LunchSettings,
@@ -60,6 +61,10 @@ class Settings(BaseModel):
     sources: list[SourceSettings] = Field(default=[], description="Calendars to read.")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="Delivery.")
     goals: GoalSettings = Field(default_factory=GoalSettings, description="Weekly goals.")
+    people: list[PersonSettings] = Field(default=[], description="People to keep in touch with.")
+    keep_in_touch: KeepInTouchSettings = Field(
+        default_factory=KeepInTouchSettings, description="Keeping in touch."
+    )
     rules_dir: Path | None = Field(
         default=None,
         description="Your rule files; default $XDG_CONFIG_HOME/watercooler/rules.",

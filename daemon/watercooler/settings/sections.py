@@ -103,13 +103,17 @@ class WordLists(Section):
 
 
 class GoalSettings(Section):
-    """Small, realistic weekly goals the rules measure progress against."""
+    """Small, realistic weekly goals the rules and the report measure progress against; 0
+    means no goal. A week counts when every goal set is met."""
 
     social_lunches_per_week: int = Field(
         default=2, ge=0, le=7, description="Lunches with others you aim for each week."
     )
     people_per_week: int = Field(
         default=3, ge=0, le=100, description="Distinct people you aim to meet socially each week."
+    )
+    socials_per_week: int = Field(
+        default=1, ge=0, le=50, description="Social events you aim to attend each week."
     )
 
 
