@@ -1,0 +1,114 @@
+"""The progress report, built from the stored history: what ``watercooler report`` shows,
+what the Friday report sends and what the weekly reflection says.
+
+The history is read back to its first day (at most ``history_days``), so a run of weeks
+is counted from its start even when the report shows only the last few weeks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from watercooler.progress.history import History, read_history
+from watercooler.progress.model import ProgressReport, WeekSummary
+from watercooler.progress.weeks import best_runs, monday_of, summarize_weeks
+from watercooler.settings import Settings
+from watercooler.store import Store
+
+
+def dismissed_entries(store: Store) -> set[str]:
+    """The keys of the missed chances the user dismissed."""
+    return {str(row[0]) for row in store.db.execute("SELECT entry FROM journal_dismissed")}
+
+
+def stored_history(store: Store, settings: Settings, now: datetime) -> History:
+    """Everything the store holds, from its first recorded day up to ``now``'s week."""
+    today = now.astimezone(settings.zone).date()
+    earliest = today - timedelta(days=settings.history_days)
+    row = store.db.execute(
+        "SELECT min(day) FROM lunch_days WHERE day >= ?", (earliest.isoformat(),)
+    ).fetchone()
+    first = max(earliest, _date(row[0]) or today)
+    return read_history(store, monday_of(first), monday_of(today) + timedelta(days=6))
+
+
+def build_report(
+    history: History,
+    settings: Settings,
+    now: datetime,
+    *,
+    weeks: int,
+    dismissed: Collection[str] = (),
+    redact: bool = False,
+) -> ProgressReport:
+    """The last ``weeks`` weeks up to ``now``'s, with the runs counted over all history."""
+    local_now = now.astimezone(settings.zone)
+    every = summarize_weeks(history, settings, local_now, dismissed)
+    best, per_goal = best_runs(every)
+    shown = every[-weeks:] if weeks > 0 else every
+    if redact:
+        shown = [replace(week, people=tuple("" for _ in week.people)) for week in shown]
+    current = _current_run(every)
+    return ProgressReport(
+        generated=local_now,
+        timezone=str(getattr(settings.zone, "key", settings.zone)),
+        weeks=tuple(shown),
+        streak=current,
+        best_streak=best,
+        goal_streaks=per_goal,
+        summary=summary_sentence(every[-1] if every else None, current, best),
+        redacted=redact,
+    )
+
+
+def _current_run(weeks: list[WeekSummary]) -> int:
+    """The run still going: this week's when it is met, else the last complete week's."""
+    if not weeks:
+        return 0
+    latest = weeks[-1]
+    if latest.complete or latest.met or len(weeks) == 1:
+        return latest.streak
+    return weeks[-2].streak
+
+
+def summary_sentence(week: WeekSummary | None, current: int, best: int) -> str:
+    """One sentence about a week and the runs, as the weekly reflection and the report's
+    head say it: counts against the goals, then the runs in good words."""
+    if week is None:
+        return "No history yet: it starts with the next poll of your calendar."
+    if week.rest:
+        head = "A rest week: it does not count against any run."
+    elif not week.goals:
+        head = f"This week: {week.lunches['social']} social lunches, {len(week.people)} people met."
+    else:
+        parts = [_goal_words(g.actual, g.target, g.label) for g in week.goals]
+        head = "This week: " + ", ".join(parts) + "."
+    if week.missed:
+        head += f" {week.missed} missed {_plural(week.missed, 'chance')} in the journal."
+    return f"{head} {run_words(current, best)}"
+
+
+def run_words(current: int, best: int) -> str:
+    """The runs said kindly: never "back to zero"."""
+    if best == 0:
+        return "Meet every goal in a week to start a run."
+    if current == best:
+        return f"{current} {_plural(current, 'week')} in a row with every goal met: your best run."
+    if current == 0:
+        return f"Your best run is {best} {_plural(best, 'week')}; this week can start the next one."
+    return f"{current} {_plural(current, 'week')} in a row; your best run is {best}."
+
+
+def _goal_words(actual: int, target: int, label: str) -> str:
+    mark = " ✓" if actual >= target else ""
+    return f"{actual} {label} (goal {target}){mark}"
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def _date(text: object) -> date | None:
+    return None if text is None else date.fromisoformat(str(text))
