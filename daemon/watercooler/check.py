@@ -18,6 +18,8 @@ from watercooler.calendar.records import Occurrence, Window, in_window
 from watercooler.calendar.timeline import ParsedMemo, Progress, read_timeline
 from watercooler.classify.classifier import Classification, classify
 from watercooler.errors import ConfigError, SourceError, validation_message
+from watercooler.progress.history import overlay, snapshot
+from watercooler.progress.report import dismissed_entries, stored_history
 from watercooler.rulebook.evaluate import Assessment, assess
 from watercooler.rulebook.format import LunchTrigger, Rule
 from watercooler.rulebook.values import Facts
@@ -151,7 +153,15 @@ def run_check(
     on_failure = tally.failure if tolerate_failures else None
     occurrences = read_timeline(sources, window, progress, store, on_failure, tally.read, memo)
     classification = classify(occurrences, seen.days(), settings)
-    facts = Facts(classification, tuple(occurrences), seen, settings, days)
+    history, dismissed = None, frozenset[str]()
+    if store is not None and rules:
+        fresh = snapshot(classification, occurrences, settings)
+        history = overlay(stored_history(store, settings, local_now), fresh)
+        dismissed = frozenset(dismissed_entries(store))
+    facts = Facts(
+        classification, tuple(occurrences), seen, settings, days, history=history,
+        dismissed=dismissed,
+    )  # fmt: skip
     return CheckResult(
         now=local_now,
         timezone=zone_name(settings),

@@ -15,7 +15,13 @@ from watercooler.delivery.deliver import Report, deliver
 from watercooler.delivery.ledger import Ledger
 from watercooler.delivery.notifier import Notifier
 from watercooler.progress.history import history_start, mark_unknown, record_history
-from watercooler.rulebook.format import LunchTrigger, Rule, SocialTrigger, WeeklyTrigger
+from watercooler.rulebook.format import (
+    LunchTrigger,
+    PeopleTrigger,
+    Rule,
+    SocialTrigger,
+    WeeklyTrigger,
+)
 from watercooler.settings import Settings
 from watercooler.sources import CalendarSource
 from watercooler.store import Store
@@ -34,7 +40,7 @@ def watched_rules(rules: Sequence[Rule]) -> frozenset[str]:
     return frozenset(
         rule.id
         for rule in rules
-        if isinstance(rule.trigger, LunchTrigger | SocialTrigger)
+        if isinstance(rule.trigger, LunchTrigger | SocialTrigger | PeopleTrigger)
         or (isinstance(rule.trigger, WeeklyTrigger) and rule.trigger.below_goal is not None)
     )
 

@@ -143,6 +143,62 @@ def _rows(
     return days, socials
 
 
+def snapshot(
+    classification: Classification, occurrences: Sequence[Occurrence], settings: Settings
+) -> History:
+    """What a classification would record, as a History (nothing written): the rules see
+    the days they are judging this way before the tick records them."""
+    if not classification.days:
+        today = date.min
+        return History(today, today, {}, (), ())
+    days, socials = _rows(classification, occurrences, settings, "")
+    return History(
+        classification.days[0].date,
+        classification.days[-1].date,
+        {
+            date.fromisoformat(str(d[0])): DayRecord(
+                date.fromisoformat(str(d[0])), str(d[1]), _parsed(str(d[3]))
+            )
+            for d in days
+        },
+        tuple(
+            SocialRecord(
+                str(s[0]),
+                date.fromisoformat(str(s[5])),
+                datetime.fromisoformat(str(s[1])),
+                str(s[2]),
+                str(s[3]),
+                _parsed(str(s[6])),
+            )
+            for s in socials
+        ),
+        tuple(contacts(classification, settings)),
+    )
+
+
+def overlay(stored: History, fresh: History) -> History:
+    """The stored history with the days ``fresh`` covers replaced by it."""
+    if not fresh.days:
+        return stored
+    first, last = fresh.first, fresh.last
+
+    def outside(day: date) -> bool:
+        return not first <= day <= last
+
+    days = {d: r for d, r in stored.days.items() if outside(d)} | fresh.days
+    socials = sorted(
+        [s for s in stored.socials if outside(s.day)] + list(fresh.socials),
+        key=lambda s: (s.start, s.subject),
+    )
+    people = sorted(
+        [c for c in stored.contacts if outside(c.day)] + list(fresh.contacts),
+        key=lambda c: (c.start, c.subject, c.address),
+    )
+    return History(
+        min(stored.first, first), max(stored.last, last), days, tuple(socials), tuple(people)
+    )
+
+
 def mark_unknown(store: Store, days: Iterable[date], now: datetime) -> None:
     """Days a read could not see (a calendar failed): ``unknown`` where nothing is recorded."""
     seen = _stamp(now)

@@ -102,8 +102,9 @@ def run_words(current: int, best: int) -> str:
 
 
 def _goal_words(actual: int, target: int, label: str) -> str:
-    mark = " ✓" if actual >= target else ""
-    return f"{actual} {label} (goal {target}){mark}"
+    if actual < target:
+        return f"{actual} of {target} {label}"
+    return f"{actual} {label} (goal {target} ✓)"
 
 
 def _plural(count: int, word: str) -> str:

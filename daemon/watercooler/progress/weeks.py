@@ -9,12 +9,13 @@ met: until it ends, a goal not yet met breaks nothing.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from watercooler.progress.history import History
+from watercooler.progress.encounters import Contact
+from watercooler.progress.history import History, SocialRecord
 from watercooler.progress.missed import missed_chances
 from watercooler.progress.model import (
     LUNCH_OUTCOMES,
@@ -70,12 +71,19 @@ def summarize_weeks(
         m.day for m in missed_chances(history, local_now, settings.lunch.end, dismissed)
     )
     first, last = monday_of(history.first), monday_of(local_now.date())
+    socials: dict[date, list[SocialRecord]] = defaultdict(list)
+    for social in history.socials:
+        socials[monday_of(social.day)].append(social)
+    people: dict[date, list[Contact]] = defaultdict(list)
+    for contact in history.contacts:
+        people[monday_of(contact.day)].append(contact)
     runs: dict[str, int] = {goal.name: 0 for goal in goals_of(settings)}
     run = 0
     weeks = []
     monday = first
     while monday <= last:
-        week = _week(history, settings, local_now, monday, missed)
+        seen = (socials.get(monday, []), people.get(monday, []))
+        week = _week(history, settings, local_now, monday, missed, seen)
         complete = week.complete
         if not week.rest and week.goals:
             for goal in week.goals:
@@ -103,7 +111,12 @@ def _replace_runs(week: WeekSummary, goals: tuple[GoalProgress, ...], run: int) 
 
 
 def _week(
-    history: History, settings: Settings, now: datetime, monday: date, missed: Counter[date]
+    history: History,
+    settings: Settings,
+    now: datetime,
+    monday: date,
+    missed: Counter[date],
+    seen: tuple[list[SocialRecord], list[Contact]],
 ) -> WeekSummary:
     """One week's counts, without its runs (filled in by the caller, in order)."""
     sunday = monday + timedelta(days=6)
@@ -125,12 +138,12 @@ def _week(
             at_work += outcome in AT_WORK or future
     socials = dict.fromkeys(SOCIAL_STATUSES, 0)
     attended = 0
-    for social in history.socials_on(monday, sunday):
+    for social in seen[0]:
         if social.start <= now:
             socials[social.status] = socials.get(social.status, 0) + 1
             attended += social.status in ATTENDED
     people: dict[str, str] = {}
-    for contact in history.contacts_on(monday, sunday):
+    for contact in seen[1]:
         if contact.start <= now:
             people[contact.address] = contact.name or contact.address
     actual = {"social_lunches": lunches["social"], "people": len(people), "socials": attended}

@@ -17,12 +17,15 @@ from watercooler.classify.classifier import Classifier, Lunch
 from watercooler.classify.words import WordMatcher
 from watercooler.rulebook.format import (
     LunchTrigger,
+    PeopleTrigger,
     Rule,
     SocialTrigger,
     WeeklyTrigger,
     WordsTrigger,
 )
+from watercooler.rulebook.keep_in_touch import judge_people
 from watercooler.rulebook.nudge import Nudge, occurrence_subject
+from watercooler.rulebook.progress_values import progress_values
 from watercooler.rulebook.values import (
     REDACTED,
     Facts,
@@ -180,6 +183,11 @@ def _candidates(rule: Rule, facts: Facts) -> list[Candidate]:
         return _social_candidates(rule, trigger, facts)
     if isinstance(trigger, WordsTrigger):
         return _words_candidates(rule, trigger, facts)
+    if isinstance(trigger, PeopleTrigger):
+        judged = judge_people(
+            facts, trigger.day, trigger.suggested, lambda day: _due(rule, day, facts.settings)
+        )
+        return [Candidate(j.subject, j.due, j.fires, j.reason, j.values) for j in judged]
     return _weekly_candidates(rule, trigger, facts)
 
 
@@ -253,7 +261,12 @@ def _weekly_candidates(rule: Rule, trigger: WeeklyTrigger, facts: Facts) -> list
     for day in facts.days.days():
         if day.weekday() != weekday:
             continue
-        values = {**week_values(day, facts), "date": day.isoformat(), "day": f"{day:%A}"}
+        values = {
+            **week_values(day, facts),
+            **progress_values(day, facts),
+            "date": day.isoformat(),
+            "day": f"{day:%A}",
+        }
         due = _due(rule, day, facts.settings)
         fires, reason = True, "weekly"
         if rule.days_off != "send" and _is_off(day, facts):

@@ -172,8 +172,21 @@ class WeeklyTrigger(_Strict):
     people met."""
 
 
+class PeopleTrigger(_Strict):
+    """Fires once a week on ``day`` for each person of ``[[people]]`` you have not seen
+    within their ``every`` (and, with ``suggested``, for people the history suggests)."""
+
+    kind: Literal["people"]
+    """people: judged once a week for each person to keep in touch with."""
+    day: Weekday = "mon"
+    """The day of the week it is judged on."""
+    suggested: bool = False
+    """Also people you often met and have not seen for a while (keep_in_touch)."""
+
+
 Trigger = Annotated[
-    LunchTrigger | SocialTrigger | WordsTrigger | WeeklyTrigger, Field(discriminator="kind")
+    LunchTrigger | SocialTrigger | WordsTrigger | WeeklyTrigger | PeopleTrigger,
+    Field(discriminator="kind"),
 ]
 
 
@@ -247,7 +260,7 @@ class Rule(_Strict):
     enabled: bool = True
     """false switches the rule off (also a shipped rule, from a file of yours)."""
     trigger: Trigger
-    """What makes it fire: kind is lunch, social, words or weekly."""
+    """What makes it fire: kind is lunch, social, words, weekly or people."""
     due: Due
     """When the nudge is due: at a time of day, or an offset after a moment."""
     expires_after: Duration = timedelta(hours=2)
@@ -298,8 +311,11 @@ PLACEHOLDERS: dict[str, set[str]] = {
                         "free_gaps", "person"},
     "social": _COMMON | {"summary", "time", "start", "end", "status", "people"},
     "words": _COMMON | {"summary", "time", "start", "end", "people"},
+    "people": _COMMON | {"person", "email", "every", "last_contact", "gap", "free_gaps"},
     "weekly": _COMMON | {"alone_lunches", "skipped_lunches", "free_lunches", "missed",
-                         "missed_events", "free_gaps", "person"},
+                         "missed_events", "free_gaps", "person", "summary", "streak",
+                         "best_streak", "run", "journal", "journal_count", "socials_attended",
+                         "socials_goal"},
 }  # fmt: skip
 
 

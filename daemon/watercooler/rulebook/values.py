@@ -21,6 +21,8 @@ from watercooler.classify.classifier import (
     SocialFacts,
     SocialStatus,
 )
+from watercooler.progress.encounters import Contact, contacts, people_at
+from watercooler.progress.history import History
 from watercooler.rulebook.format import PLACEHOLDER
 from watercooler.settings import Settings
 from watercooler.text import printable
@@ -35,6 +37,9 @@ REDACTED = {
     "events": "your plans",
     "missed_events": "some events",
     "person": "a colleague",
+    "email": "their address",
+    "journal": "the entries in your journal",
+    "last_contact": "a while ago",
 }
 """With ``notify.redact``, what stands in for event titles and people's names."""
 
@@ -49,6 +54,11 @@ class Facts:
     settings: Settings
     range: DateRange | None = None
     """The days whose nudges are wanted; ``days`` may reach further back, for history."""
+    history: History | None = None
+    """The stored history with these days in it, for runs and the journal (None: only the
+    days classified here)."""
+    dismissed: frozenset[str] = frozenset()
+    """The journal entries the user dismissed."""
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-run caches: a year of candidates asks about the same weeks over and over."""
 
@@ -165,23 +175,22 @@ def _compute_week_values(day: date, facts: Facts) -> dict[str, str]:
     }
 
 
-def _people_of(item: SocialFacts, me: set[str]) -> dict[str, str]:
-    """The other people at a social occurrence, address → name."""
-    info = item.occurrence.info
-    people = {a.address: a.display for a in info.attendees if a.is_person and a.address not in me}
-    if info.organizer and info.organizer not in me:
-        people.setdefault(info.organizer, info.organizer_name or info.organizer.split("@")[0])
-    return people
+def _people_of(item: SocialFacts, me: frozenset[str]) -> dict[str, str]:
+    """The other people at a social occurrence (those who did not decline), address → name."""
+    return people_at(item.occurrence.info, me)
 
 
 def _people_met(facts: Facts, first: date, last: date) -> set[str]:
-    """Other people at social events I took part in (accepted or tentative), between dates."""
-    me = set(facts.settings.me)
-    met: set[str] = set()
-    for item in _social_between(facts, first, last):
-        if item.status in (SocialStatus.ACCEPTED, SocialStatus.TENTATIVE):
-            met.update(_people_of(item, me))
-    return met
+    """The people met between two dates, by the one definition
+    (:mod:`watercooler.progress.encounters`): at lunches with others and at socials I took
+    part in."""
+    index: dict[date, list[Contact]] | None = facts.memo.get("contacts_by_day")
+    if index is None:
+        index = {}
+        for contact in contacts(facts.classification, facts.settings):
+            index.setdefault(contact.day, []).append(contact)
+        facts.memo["contacts_by_day"] = index
+    return {c.address for d, found in index.items() if first <= d <= last for c in found}
 
 
 def _someone_to_see(facts: Facts, monday: date, met_this_week: set[str]) -> str:
@@ -214,7 +223,7 @@ def _history_until(facts: Facts, monday: date) -> tuple[set[str], Counter[str], 
         start = previous
     else:
         met, counts, names, start = set(), Counter(), {}, first
-    me = set(facts.settings.me)
+    me = frozenset(facts.settings.me)
     for item in _social_between(facts, start, monday - timedelta(days=1)):
         people = _people_of(item, me)
         counts.update(people.keys())
