@@ -18,6 +18,7 @@ import subprocess
 import pytest
 
 COMMANDS = {
+    "chromium": "chromium",
     "dbus-daemon": "dbus-daemon",
     "openssl": "openssl",
     "systemd-analyze": "systemd",
