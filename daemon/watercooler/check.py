@@ -153,15 +153,7 @@ def run_check(
     on_failure = tally.failure if tolerate_failures else None
     occurrences = read_timeline(sources, window, progress, store, on_failure, tally.read, memo)
     classification = classify(occurrences, seen.days(), settings)
-    history, dismissed = None, frozenset[str]()
-    if store is not None and rules:
-        fresh = snapshot(classification, occurrences, settings)
-        history = overlay(stored_history(store, settings, local_now), fresh)
-        dismissed = frozenset(dismissed_entries(store))
-    facts = Facts(
-        classification, tuple(occurrences), seen, settings, days, history=history,
-        dismissed=dismissed,
-    )  # fmt: skip
+    facts = _facts(classification, occurrences, seen, days, settings, local_now, store, rules)
     return CheckResult(
         now=local_now,
         timezone=zone_name(settings),
@@ -173,6 +165,28 @@ def run_check(
         empty=tuple(tally.empty),
         read=tally.read_count,
     )
+
+
+def _facts(
+    classification: Classification,
+    occurrences: list[Occurrence],
+    seen: DateRange,
+    days: DateRange,
+    settings: Settings,
+    now: datetime,
+    store: Store | None,
+    rules: Sequence[Rule],
+) -> Facts:
+    """What the rules see; with a store, the stored history with these days laid over it."""
+    history, dismissed = None, frozenset[str]()
+    if store is not None and rules:
+        fresh = snapshot(classification, occurrences, settings)
+        history = overlay(stored_history(store, settings, now), fresh)
+        dismissed = frozenset(dismissed_entries(store))
+    return Facts(
+        classification, tuple(occurrences), seen, settings, days, history=history,
+        dismissed=dismissed,
+    )  # fmt: skip
 
 
 @dataclass(slots=True)

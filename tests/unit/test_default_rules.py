@@ -116,11 +116,12 @@ def vacation(first: str, after: str) -> str:
     return event("Vacation", first, after)
 
 
-def test_the_nine_default_rules_are_the_ones_under_test() -> None:
+def test_the_ten_default_rules_are_the_ones_under_test() -> None:
     assert sorted(RULES) == [
         "deadline-celebration",
         "desk-lunch-streak",
         "free-lunch-slot",
+        "keep-in-touch",
         "lunch-swallowed",
         "monday-plan",
         "outreach-quota",
@@ -475,8 +476,9 @@ def test_weekly_reflection_fires_on_friday_afternoon_with_the_week_in_numbers(
             "tip": 3,
             "due": "2026-03-13T15:00:00+01:00",
             "title": "Your week: 1 of 2 social lunches",
-            "body": "This week: 1 lunches with others, 1 alone, 1 lost to meetings; you met "
-            "1 of 3 people. Missed: Drinks. Pick one small change for next week.",
+            "body": "This week: 1/2 social lunches, 1/3 people met, 1/1 socials attended ✓. "
+            "Meet every goal in a week to start a run. From the journal: Tue desk lunch, Wed "
+            "lunch lost to meetings, Thu declined Drinks. Pick one small change for next week.",
             "key": "weekly-reflection/2026-W11",
         }
     ]
@@ -487,7 +489,7 @@ def test_weekly_reflection_uses_the_goal_from_config(tmp_path: Path) -> None:
     result = run(tmp_path, *reflective_week(), config=config)
     (nudge,) = of(result, "weekly-reflection")
     assert nudge["title"] == "Your week: 1 of 4 social lunches"
-    assert "you met 1 of 5 people" in nudge["body"]
+    assert "1/4 social lunches, 1/5 people met" in nudge["body"]
 
 
 def test_weekly_reflection_stays_quiet_in_a_range_that_ends_before_friday(

@@ -115,7 +115,8 @@ def hostile_week(text: str, stranger_name: str = "") -> str:
 def check_week(folder: Path, text: str, rules: list[Any], stranger_name: str = "") -> CheckResult:
     path = folder / "hostile.ics"
     path.write_text(hostile_week(text, stranger_name), encoding="utf-8")
-    config = settings()
+    # Bob is someone to keep in touch with, never met: the keep-in-touch rule fires.
+    config = settings(people=[{"name": "Bob", "email": BOB, "every": "1w"}])
     now = datetime(2026, 3, 9, 7, 0, tzinfo=config.zone)
     return run_check(config, [IcsFileSource(path)], now, 7, 4, rules=rules)
 
@@ -159,7 +160,8 @@ def expected_text(rule: str, case: str) -> list[str]:
             f"Drop by {shown('Drinks', case)} for five minutes",
             f"{shown('Drinks', case)} (17:00–19:00) clashes",
         ],
-        "weekly-reflection": [f"Missed: {shown('Drinks', case)}. Pick"],
+        "weekly-reflection": [f"Thu left unanswered {shown('Coffee', case)[:20]}"],
+        "keep-in-touch": ["Time to see Bob"],
         "deadline-celebration": [
             f"{shown('Release', case)} is done",
             f"Celebrate it with {person}: coffee",
@@ -227,6 +229,7 @@ TRIGGERS = {
     "[cancelled, declined, conflicted, tentative, unanswered, accepted]}",
     "words": "{kind: words, words: [release, coffee, lunch, drinks, steering]}",
     "weekly": "{kind: weekly, day: fri}",
+    "people": "{kind: people, day: mon}",
 }
 
 
@@ -272,6 +275,7 @@ MUST_HAVE_VALUES = {
     "social": "{kind: social, statuses: [declined]}",
     "words": "{kind: words, words: [release]}",
     "weekly": "{kind: weekly, day: fri}",
+    "people": "{kind: people, day: mon}",
 }
 """Triggers that fire in the calm week where every placeholder of their kind must have a
 value: a free lunch has a gap (so ``gap``, ``gap_start``, ``gap_end``), the declined
@@ -294,6 +298,16 @@ PLAUSIBLE: dict[tuple[str, str], str] = {
     ("lunch", "free_gaps"): rf"{SPAN}(, {SPAN})*",
     ("social", "status"): "declined",
     ("weekly", "free_gaps"): rf"\w{{3}} {SPAN}(, \w{{3}} {SPAN})*",
+    ("weekly", "streak"): r"\d+",
+    ("weekly", "best_streak"): r"\d+",
+    ("weekly", "journal_count"): r"\d+",
+    ("weekly", "socials_attended"): r"\d+",
+    ("weekly", "socials_goal"): r"\d+",
+    ("people", "free_gaps"): rf"\w{{3}} {SPAN}(, \w{{3}} {SPAN})*",
+    ("people", "gap"): rf"\w{{3}} {SPAN}",
+    ("people", "every"): r"\d+ (weeks|days)",
+    ("people", "person"): "Bob",
+    ("people", "last_contact"): "none in your calendar yet",
 }
 """What some values must look like in full, beyond not being empty."""
 

@@ -74,20 +74,24 @@ def _current_run(weeks: list[WeekSummary]) -> int:
 
 
 def summary_sentence(week: WeekSummary | None, current: int, best: int) -> str:
-    """One sentence about a week and the runs, as the weekly reflection and the report's
-    head say it: counts against the goals, then the runs in good words."""
+    """Sentences about a week and the runs, as the report's head says them: the goals,
+    the journal's missed chances, then the runs in good words."""
     if week is None:
         return "No history yet: it starts with the next poll of your calendar."
-    if week.rest:
-        head = "A rest week: it does not count against any run."
-    elif not week.goals:
-        head = f"This week: {week.lunches['social']} social lunches, {len(week.people)} people met."
-    else:
-        parts = [_goal_words(g.actual, g.target, g.label) for g in week.goals]
-        head = "This week: " + ", ".join(parts) + "."
+    head = goal_words(week)
     if week.missed:
         head += f" {week.missed} missed {_plural(week.missed, 'chance')} in the journal."
     return f"{head} {run_words(current, best)}"
+
+
+def goal_words(week: WeekSummary) -> str:
+    """One short sentence on a week's goals: "This week: 1/2 social lunches, 3/3 people met ✓."."""
+    if week.rest:
+        return "A rest week: it counts against no run."
+    if not week.goals:
+        return f"This week: {week.lunches['social']} social lunches, {len(week.people)} people met."
+    parts = [f"{g.actual}/{g.target} {g.label}" + (" ✓" if g.met else "") for g in week.goals]
+    return "This week: " + ", ".join(parts) + "."
 
 
 def run_words(current: int, best: int) -> str:
@@ -99,12 +103,6 @@ def run_words(current: int, best: int) -> str:
     if current == 0:
         return f"Your best run is {best} {_plural(best, 'week')}; this week can start the next one."
     return f"{current} {_plural(current, 'week')} in a row; your best run is {best}."
-
-
-def _goal_words(actual: int, target: int, label: str) -> str:
-    if actual < target:
-        return f"{actual} of {target} {label}"
-    return f"{actual} {label} (goal {target} ✓)"
 
 
 def _plural(count: int, word: str) -> str:

@@ -11,12 +11,14 @@ from datetime import date, time, timedelta
 
 from watercooler.progress.history import History, snapshot
 from watercooler.progress.missed import MissedChance, missed_chances
-from watercooler.progress.report import run_words, summary_sentence
+from watercooler.progress.report import goal_words, run_words
 from watercooler.progress.weeks import best_runs, monday_of, summarize_weeks
 from watercooler.rulebook.values import Facts, clean
 from watercooler.timebox import at_local_time
 
 JOURNAL_ITEMS = 4
+TITLE_LENGTH = 40
+"""An event's title in the journal's few words: four of them fit one value."""
 
 
 def progress_values(day: date, facts: Facts) -> dict[str, str]:
@@ -55,7 +57,7 @@ def _compute(day: date, facts: Facts) -> dict[str, str]:
     ]
     attended = next((g for g in week.goals if g.name == "socials"), None) if week else None
     return {
-        "summary": summary_sentence(week, current, best),
+        "summary": goal_words(week) if week else "No history yet.",
         "streak": str(current),
         "best_streak": str(best),
         "run": run_words(current, best),
@@ -72,8 +74,8 @@ def _journal_words(entries: list[MissedChance]) -> str:
         return "none"
     words = []
     for entry in entries[:JOURNAL_ITEMS]:
-        title = f" {entry.title}" if entry.title else ""
+        title = f" {clean(entry.title, TITLE_LENGTH)}" if entry.title else ""
         words.append(f"{entry.day:%a} {entry.kind}{title}")
     more = len(entries) - JOURNAL_ITEMS
     text = ", ".join(words) + (f" and {more} more" if more > 0 else "")
-    return clean(text, 200)
+    return clean(text)
