@@ -91,6 +91,7 @@ def _downgrade_to_schema_5(state: Path) -> None:
         db.execute("ALTER TABLE deliveries DROP COLUMN confirmed")  # schema 7's
         db.execute("DROP TABLE IF EXISTS caldav_sources")  # schema 8's
         db.execute("DROP TABLE IF EXISTS daemon_status")  # schema 9's
+        db.execute("ALTER TABLE nudges DROP COLUMN attach")  # the report attachment's
         db.execute("PRAGMA user_version = 5")
 
 

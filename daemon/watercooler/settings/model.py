@@ -22,6 +22,7 @@ from watercooler.settings.sections import (
     GoalSettings,
     LunchSettings,
     NotifySettings,
+    ReportSettings,
     SourceSettings,
     WordLists,
     WorkingHours,
@@ -60,6 +61,7 @@ class Settings(BaseModel):
     sources: list[SourceSettings] = Field(default=[], description="Calendars to read.")
     notify: NotifySettings = Field(default_factory=NotifySettings, description="Delivery.")
     goals: GoalSettings = Field(default_factory=GoalSettings, description="Weekly goals.")
+    report: ReportSettings = Field(default_factory=ReportSettings, description="The Friday report.")
     rules_dir: Path | None = Field(
         default=None,
         description="Your rule files; default $XDG_CONFIG_HOME/watercooler/rules.",
