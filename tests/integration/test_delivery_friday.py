@@ -128,7 +128,8 @@ def test_on_friday_the_report_arrives_once_with_its_html_attached(
     assert len(receiver.messages) == 1
     assert len(world.maker.calls) == 1
     planned = world.planned()
-    assert planned is not None and planned.state == "sent"
+    assert planned is not None
+    assert planned.state == "sent"
 
 
 def test_before_its_moment_nothing_is_made_or_sent(tmp_path: Path, receiver: Receiver) -> None:
@@ -221,7 +222,8 @@ def test_a_file_gone_before_the_retry_sends_the_text_alone_with_a_warning(
 def test_quiet_hours_defer_it_and_the_same_file_goes_when_they_end(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    world = World(tmp_path, [receiver.url()], notify={"quiet_hours": {"start": "15:00", "end": "08:00"}})  # fmt: skip
+    quiet = {"quiet_hours": {"start": "15:00", "end": "08:00"}}
+    world = World(tmp_path, [receiver.url()], notify=quiet)
     report = world.tick(at("2026-03-06 16:05"))
     assert [(o.action, o.reason) for o in report.outcomes] == [
         ("waiting", "quiet hours until Sat 07 Mar 08:00")
