@@ -175,15 +175,18 @@ def test_after_downtime_it_is_sent_while_useful_and_never_after(
 
 
 def test_a_service_that_takes_no_files_gets_the_text_and_where_the_report_is(
-    tmp_path: Path, receiver: Receiver
+    tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gotify = f"gotify://127.0.0.1:{receiver.port}/AbCdEfGhIjKlMnO"
-    world = World(tmp_path, [receiver.url(), gotify])
+    token = "AbCdEfGhIjKlMnO"
+    world = World(tmp_path, [receiver.url(), f"gotify://127.0.0.1:{receiver.port}/{token}"])
     notifier = build_notifier(world.settings.notify, world.settings.redactor())
     assert [takes_attachments(s) for s in notifier.services] == [True, False]
 
-    report = world.tick(at("2026-03-06 16:05"))
+    with caplog.at_level(logging.DEBUG):
+        report = world.tick(at("2026-03-06 16:05"))
     assert [o.action for o in report.outcomes] == ["sent"]
+    assert "Gotify" in report.outcomes[0].reason
+    assert token not in report.outcomes[0].reason + caplog.text
     by_path = {m.path: m for m in receiver.messages}
     assert set(by_path) == {"/hook", "/message"}
     assert by_path["/hook"].body == "2 lunches with others; you missed Coffee with Sam."
