@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import stat
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,10 +22,11 @@ from delivery_helpers import only_rules, social_rule
 from helpers import ME, calendar, event
 from receiver import Message, Receiver
 from watercooler.delivery.deliver import ATTACHED_ELSEWHERE, Report
-from watercooler.delivery.friday import WeeklyReportContent
+from watercooler.delivery.friday import WeeklyReportContent, next_report_due
 from watercooler.delivery.ledger import Ledger, Planned
 from watercooler.delivery.notifier import build_notifier, takes_attachments
 from watercooler.delivery.tick import send_due
+from watercooler.errors import WatercoolerError
 from watercooler.rulebook.loading import load_rulebook
 from watercooler.settings import Settings, settings_from
 from watercooler.sources.files import IcsFileSource
@@ -276,3 +277,36 @@ def test_the_next_week_removes_the_sent_report_file(tmp_path: Path, receiver: Re
     world.tick(at("2026-03-13 16:05"))
     assert len(receiver.messages) == 2
     assert sorted(p.name for p in world.reports.iterdir()) == ["watercooler-2026-W11.html"]
+
+
+def test_a_maker_that_fails_is_a_warning_and_the_next_tick_tries_again(
+    tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = World(tmp_path, [receiver.url()])
+    working = world.maker
+
+    def broken(*, until: datetime, weeks: int, redact: bool) -> WeeklyReportContent:
+        raise WatercoolerError("the journal cannot be read")
+
+    world.maker = broken  # type: ignore[assignment]
+    with caplog.at_level(logging.WARNING):
+        report = world.tick(at("2026-03-06 16:05"))
+    assert report.outcomes == []
+    assert "could not make the report of 2026-W10 (trying again): the journal cannot be read" in (
+        caplog.text
+    )
+    world.maker = working
+    world.tick(at("2026-03-06 16:10"))
+    assert [m.title for m in receiver.messages] == ["Your week: lunch with Sam"]
+
+
+def test_the_next_report_time_for_a_daemon_to_wake_up_at(tmp_path: Path) -> None:
+    world = World(tmp_path, [])
+    settings = world.settings
+    assert next_report_due(settings, at("2026-03-06 15:00")) == at("2026-03-06 16:00")
+    assert next_report_due(settings, at("2026-03-06 16:00")) == at("2026-03-13 16:00")
+    # Across the change to summer time (Sun 29 March): still 16:00 on the wall clock.
+    assert next_report_due(settings, at("2026-03-28 12:00")) == at("2026-04-03 16:00")
+    assert at("2026-04-03 16:00").utcoffset() == timedelta(hours=2)
+    off = World(tmp_path / "off", [], report={"deliver": False})
+    assert next_report_due(off.settings, at("2026-03-06 15:00")) is None
