@@ -310,3 +310,23 @@ def test_the_next_report_time_for_a_daemon_to_wake_up_at(tmp_path: Path) -> None
     assert at("2026-04-03 16:00").utcoffset() == timedelta(hours=2)
     off = World(tmp_path / "off", [], report={"deliver": False})
     assert next_report_due(off.settings, at("2026-03-06 15:00")) is None
+
+
+def test_a_report_file_that_cannot_be_written_costs_the_attachment_not_the_message(
+    tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = World(tmp_path, [receiver.url()])
+    world.reports.parent.mkdir(parents=True)
+    world.reports.write_text("a file where the folder goes\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        report = world.tick(at("2026-03-06 16:05"))
+    assert [o.action for o in report.outcomes] == ["sent"]
+    [message] = receiver.messages
+    assert message.attachments == ()
+    assert message.body.endswith(f"\n\n{ATTACHED_ELSEWHERE}")
+    html = world.reports / "watercooler-2026-W10.html"
+    assert (
+        f"could not write the report of 2026-W10 to {html} (Not a directory); "
+        "it goes without its attachment"
+    ) in caplog.text
+    assert "Traceback" not in caplog.text
