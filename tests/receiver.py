@@ -1,17 +1,29 @@
 """A real HTTP receiver on 127.0.0.1 for Apprise's ``json://`` service.
 
-It records every message it accepts, and can be told to fail (answer 500), to be slow,
-or to go away entirely (the port closed) and come back on the same port.
+It records every message it accepts, with the files Apprise attached (``json://`` sends
+them in its ``attachments`` list, base64-encoded), and can be told to fail (answer 500), to
+be slow, or to go away entirely (the port closed) and come back on the same port. Other
+services that post JSON with a ``title`` and a ``message`` (``gotify://``) land here too.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Attached:
+    """One file Apprise attached to a message."""
+
+    filename: str
+    mimetype: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,16 @@ class Message:
     title: str
     body: str
     raw: dict[str, Any]
+    attachments: tuple[Attached, ...] = field(default=())
+
+
+def _attached(document: dict[str, Any]) -> tuple[Attached, ...]:
+    """The files in a ``json://`` post's ``attachments`` list."""
+    found = document.get("attachments") or []
+    return tuple(
+        Attached(str(item["filename"]), str(item["mimetype"]), base64.b64decode(item["base64"]))
+        for item in found
+    )
 
 
 class Receiver:
@@ -62,6 +84,7 @@ class Receiver:
                                 str(document.get("title", "")),
                                 str(document.get("message", "")),
                                 document,
+                                _attached(document),
                             )
                         )
                 self.send_response(receiver.status)

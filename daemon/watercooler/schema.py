@@ -195,4 +195,9 @@ MIGRATIONS: tuple[str, ...] = (
         until TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 11: a nudge can carry a file to attach (the Friday report's HTML, a path under the
+    # state folder); NULL for the nudges that carry none.
+    """
+    ALTER TABLE nudges ADD COLUMN attach TEXT;
+    """,
 )

@@ -97,6 +97,7 @@ def _downgrade_to_schema_5(state: Path) -> None:
         for table, column in (("lunch_days", "evidence"), ("social_seen", "day"),
                               ("social_seen", "evidence")):  # fmt: skip
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        db.execute("ALTER TABLE nudges DROP COLUMN attach")  # the report attachment's
         db.execute("PRAGMA user_version = 5")
 
 

@@ -37,7 +37,9 @@ def proxy() -> Iterator[RecordingProxy]:
         yield running
 
 
-def shoot(report: ProgressReport, folder: Path, proxy: RecordingProxy, *, dark: bool) -> Image.Image:
+def shoot(
+    report: ProgressReport, folder: Path, proxy: RecordingProxy, *, dark: bool
+) -> Image.Image:
     page = folder / "report.html"
     page.write_text(render_html(report), encoding="utf-8")
     png = folder / ("dark.png" if dark else "light.png")
@@ -52,9 +54,7 @@ def find_grid(image: Image.Image, weeks: int) -> tuple[float, float, float]:
     width, height = image.size
     pixels = image.load()
     assert pixels is not None
-    top = next(
-        y for y in range(height) if any(pixels[x, y] in palette for x in range(0, width, 2))
-    )
+    top = next(y for y in range(height) if any(pixels[x, y] in palette for x in range(0, width, 2)))
     row = top + 6  # below the squares' rounded corners
     xs = [x for x in range(width) if pixels[x, row] in palette]
     left, right = min(xs), max(xs)
@@ -101,7 +101,10 @@ def blobs(image: Image.Image, colour: str) -> list[tuple[float, float]]:
                         stack.append(near)
         if len(patch) >= 4:
             found.append(
-                (sum(p % width for p in patch) / len(patch), sum(p // width for p in patch) / len(patch))
+                (
+                    sum(p % width for p in patch) / len(patch),
+                    sum(p // width for p in patch) / len(patch),
+                )
             )
     return sorted(found)
 
@@ -124,7 +127,9 @@ def test_the_page_in_chromium_shows_each_days_colour_and_a_point_per_week(
     image = shoot(report, tmp_path, proxy, dark=False)
     assert image.getpixel((3, 3)) == rgb(BACKGROUNDS["light"])
     check_cells(image, report)
-    check_trend(image, SERIES_COLOURS["social_lunches"], [w.lunches["social"] for w in report.weeks])
+    check_trend(
+        image, SERIES_COLOURS["social_lunches"], [w.lunches["social"] for w in report.weeks]
+    )
     check_trend(image, SERIES_COLOURS["people"], [len(w.people) for w in report.weeks])
     assert proxy.requests == []
 

@@ -23,6 +23,8 @@ from watercooler.cli.options import add_view_options
 from watercooler.cli.session import Session, parse_now
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from watercooler.delivery.ledger import Planned
     from watercooler.delivery.notifier import Notifier
     from watercooler.redaction import Redactor
@@ -124,8 +126,16 @@ def _screen_notifier(redactor: Redactor) -> Notifier:
     from watercooler.delivery.notifier import Notifier, Result, Service
 
     class Screen(Notifier):
-        def send(self, service: Service, title: str, body: str) -> Result:
-            del title, body
+        def send(
+            self,
+            service: Service,
+            title: str,
+            body: str,
+            attachments: Sequence[Path] = (),
+            *,
+            instead: str = "",
+        ) -> Result:
+            del title, body, attachments, instead
             return Result(service, ok=True)
 
     screen = Service("demo-screen", "your screen")

@@ -4,7 +4,9 @@ What ``send-due`` does and what the daemon does on every poll. Each due nudge me
 order: its expiry, a pause, its rule's back-off, quiet hours (its rule drops, defers or
 digests it), a snooze, and the daily cap; what passes is sent to each service it is for.
 The ledger records every step before the next one, so a crash anywhere repeats at most
-the one send in flight.
+the one send in flight. A nudge's attachment (the Friday report's HTML, in the state
+folder) goes with it; a file gone by then costs the attachment, with a warning, never the
+send.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from watercooler.classify.classifier import Classification
 from watercooler.delivery.ledger import PAUSE, RULE_HOLD, SNOOZE, Ledger, Planned, State
@@ -31,6 +34,8 @@ BACKOFF_FOR = timedelta(days=7)
 NOTICE_RULE = "watercooler"
 """Notices (a rule backing off) are messages from watercooler itself: tip 0, no cap."""
 NOTICE_LIFETIME = timedelta(days=1)
+ATTACHED_ELSEWHERE = "The full report is in `watercooler report`."
+"""The last line of a message whose attachment a service cannot take (or that is gone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +209,10 @@ class _Tick:
         )
         self.ledger.store.make_room()
         errors = []
+        files, wanted = self.attachments(members)
+        instead = ATTACHED_ELSEWHERE if wanted else ""
         for service in todo:
-            result = self.notifier.send(service, title, body)
+            result = self.notifier.send(service, title, body, files, instead=instead)
             if result.ok:
                 self.ledger.delivered(message, service.ident, self.now)
             elif service.best_effort:
@@ -226,6 +233,25 @@ class _Tick:
             log.warning("could not deliver %s yet: %s", planned.key, reason)
             self.ledger.mark(planned.key, "failed", reason, self.now, next_attempt=retry)
             self.outcome(planned, "failed", f"{reason} (retry {self.when(retry)})")
+
+    def attachments(self, members: list[Planned]) -> tuple[list[Path], bool]:
+        """The files these nudges carry that are still there, and whether any carries one;
+        a missing file is a warning: the text goes without it."""
+        folder = self.ledger.store.path.parent
+        files: list[Path] = []
+        for planned in members:
+            if planned.attach is None:
+                continue
+            path = folder / planned.attach  # an absolute path stays itself
+            if path.is_file():
+                files.append(path)
+            else:
+                log.warning(
+                    "%s: the file to attach, %s, is gone; sending the text alone",
+                    planned.key,
+                    path,
+                )
+        return files, any(p.attach is not None for p in members)
 
     def targets(self, tags: tuple[str, ...]) -> list[Service]:
         found = self.notifier.targets(tags)

@@ -31,7 +31,7 @@ RULE_HOLD = "rule:"
 
 _COLUMNS = (
     "key, rule, tip, due, expires, title, body, tags, quiet_hours, state, reason, attempts, "
-    "next_attempt, message, sent_at, verdict"
+    "next_attempt, message, sent_at, verdict, attach"
 )
 
 
@@ -60,7 +60,7 @@ class Planned(Nudge):
     @classmethod
     def from_row(cls, row: tuple[object, ...]) -> Planned:
         (key, rule, tip, due, expires, title, body, tags, quiet, state, reason, attempts,
-         next_attempt, message, sent_at, verdict) = row  # fmt: skip
+         next_attempt, message, sent_at, verdict, attach) = row  # fmt: skip
         return cls(
             key=str(key),
             rule=str(rule),
@@ -78,6 +78,7 @@ class Planned(Nudge):
             message=str(message) if message else None,
             sent_at=unstamp(str(sent_at)) if sent_at else None,
             verdict=str(verdict) if verdict else None,
+            attach=str(attach) if attach else None,
         )
 
 
@@ -122,18 +123,19 @@ class Ledger:
         when = stamp(now)
         rows = [
             (n.key, n.rule, n.tip, stamp(n.due), stamp(n.expires), n.title, n.body,
-             ",".join(n.tags), n.quiet_hours, when, when)
+             ",".join(n.tags), n.quiet_hours, n.attach, when, when)
             for n in nudges
         ]  # fmt: skip
         before = self.count()
         with self.store.transaction() as db:
             db.executemany(
                 "INSERT INTO nudges (key, rule, tip, due, expires, title, body, tags, "
-                "quiet_hours, state, created, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
+                "quiet_hours, attach, state, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET due = excluded.due, expires = excluded.expires, "
                 "title = excluded.title, body = excluded.body, tags = excluded.tags, "
-                "quiet_hours = excluded.quiet_hours, updated = excluded.updated "
+                "quiet_hours = excluded.quiet_hours, attach = excluded.attach, "
+                "updated = excluded.updated "
                 "WHERE nudges.state = 'pending' AND nudges.attempts = 0",
                 rows,
             )
@@ -145,11 +147,11 @@ class Ledger:
         with self.store.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO nudges (key, rule, tip, due, expires, title, body, tags, "
-                "quiet_hours, state, created, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                "quiet_hours, attach, state, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
                 (planned.key, planned.rule, planned.tip, stamp(planned.due),
                  stamp(planned.expires), planned.title, planned.body, ",".join(planned.tags),
-                 planned.quiet_hours, when, when),
+                 planned.quiet_hours, planned.attach, when, when),
             )  # fmt: skip
         return cursor.rowcount == 1
 

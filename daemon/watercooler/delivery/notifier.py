@@ -11,6 +11,11 @@ service's :class:`~watercooler.deadline.Worker`, abandoned at ``notify.timeout``
 a second; while an abandoned send still runs, the next one to that service fails at once
 instead of starting a second worker.
 
+A message can carry files (the Friday report's HTML). A service whose Apprise plugin takes
+attachments gets them; any other service, the log and the desktop get the text alone, with
+the ``instead`` line the caller gives (where else to find what was attached): a service
+that cannot take a file is never a failed send.
+
 What Apprise says about a failure it only logs; :func:`_apprise_errors` collects those
 records for the calling thread alone, for the length of the call, so they become part of
 one error message without switching Apprise's logger for the rest of the process.
@@ -23,7 +28,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,8 +108,23 @@ class Notifier:
         wanted = set(tags)
         return [s for s in self.services if s.tags & wanted or "always" in s.tags]
 
-    def send(self, service: Service, title: str, body: str) -> Result:
-        """Send one message to one service and say how it went."""
+    def send(
+        self,
+        service: Service,
+        title: str,
+        body: str,
+        attachments: Sequence[Path] = (),
+        *,
+        instead: str = "",
+    ) -> Result:
+        """Send one message to one service and say how it went.
+
+        ``attachments`` go along where the service takes files; where it takes none (or
+        there are none left to send), ``instead`` is added to the body as its last line.
+        """
+        files = list(attachments) if takes_attachments(service) else []
+        if not files and instead:
+            body = f"{body}\n\n{instead}" if body else instead
         if service.ident == LOG_SERVICE:
             nudge_log.warning("nudge: %s — %s", one_line(title), one_line(body))
             return Result(service, ok=True)
@@ -115,7 +135,9 @@ class Notifier:
             return Result(service, ok=False, error=printable(self.redactor.scrub(failure), 300))
         worker = self._workers.setdefault(service.ident, Worker(f"notify:{service.ident}"))
         try:
-            ok, errors = worker.run(lambda: _notify(service, title, body), self.timeout + 0.5)
+            ok, errors = worker.run(
+                lambda: _notify(service, title, body, files), self.timeout + 0.5
+            )
         except StillBusy:
             ok, errors = False, [f"{self._late()}; its earlier send is still running"]
         except DeadlineExceeded:
@@ -129,15 +151,34 @@ class Notifier:
         return f"no answer within notify.timeout ({self.timeout:g} s)"
 
 
-def _notify(service: Service, title: str, body: str) -> tuple[bool, list[str]]:
+def takes_attachments(service: Service) -> bool:
+    """Whether the service's Apprise plugin sends files (the log and the desktop do not)."""
+    if service.plugin is None or isinstance(service.plugin, Desktop):
+        return False
+    return bool(getattr(service.plugin, "attachment_support", False))
+
+
+def _notify(service: Service, title: str, body: str, files: list[Path]) -> tuple[bool, list[str]]:
     """One Apprise send, in the worker's thread: whether it went, and what Apprise said."""
     with _apprise_errors() as errors:
         try:
-            ok = bool(service.plugin.notify(body=body, title=title))
+            attach = _attachments(files) if files else None
+            ok = bool(service.plugin.notify(body=body, title=title, attach=attach))
         except Exception as error:  # noqa: BLE001 - a plugin bug is one failed send
             errors.append(f"{type(error).__name__}: {error}")
             ok = False
     return ok, list(errors)
+
+
+def _attachments(files: list[Path]) -> Any:
+    """The files as Apprise attachments: local files, each named as it is on disk."""
+    import apprise
+    from apprise.attachment.file import AttachFile
+
+    attach = apprise.AppriseAttachment()
+    for path in files:
+        attach.add(AttachFile(str(path), name=path.name))  # type: ignore[no-untyped-call]
+    return attach
 
 
 def build_notifier(

@@ -1,7 +1,9 @@
 """One tick of the daemon, also run by ``send-due``: read, evaluate, deliver.
 
 Everything arrives as arguments, the clock's reading included, so a test can run a tick
-at any moment: before a DST change, after a night of downtime, inside quiet hours.
+at any moment: before a DST change, after a night of downtime, inside quiet hours. Given a
+maker of the week's report, the tick also plans that report once its moment has come
+(see :mod:`~watercooler.delivery.friday`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from watercooler.check import CheckResult, run_check
 from watercooler.delivery.deliver import Report, deliver
+from watercooler.delivery.friday import WeeklyReportMaker, plan_weekly_report
 from watercooler.delivery.ledger import Ledger
 from watercooler.delivery.notifier import Notifier
 from watercooler.progress.history import history_start, mark_unknown, record_history
@@ -56,12 +59,14 @@ def send_due(
     days_back: int = DAYS_BACK,
     days_ahead: int = DAYS_AHEAD,
     memo: ParsedMemo | None = None,
+    weekly_report: WeeklyReportMaker | None = None,
 ) -> tuple[CheckResult, Report]:
     """Evaluate the rules around ``now`` and deliver what is due; return both results.
 
     A source that cannot be read does not silence the others: what was read is delivered
     from, and the failures are in the result's ``failed`` for the caller to report. While a
     source is missing, nothing is concluded from its absence (see :func:`deliver`).
+    ``weekly_report`` makes the week's report when it is due; None sends none.
     """
     today = now.astimezone(settings.zone).date()
     history_from = history_start(store, today, settings.backfill_weeks, days_back)
@@ -77,11 +82,15 @@ def send_due(
             mark_unknown(store, (d for d in result.days.days() if d <= today), now)
         else:
             record_history(store, facts.classification, facts.occurrences, settings, now)
+        nudges = list(result.assessment.nudges)
+        if weekly_report is not None:
+            weekly = plan_weekly_report(ledger, settings, now, weekly_report)
+            nudges += [weekly] if weekly is not None else []
         report = deliver(
             ledger,
             notifier,
             settings,
-            nudges=result.assessment.nudges,
+            nudges=nudges,
             dropped=result.assessment.dropped,
             situations=result.assessment.situations,
             covered=facts.days.bounds(settings.zone),

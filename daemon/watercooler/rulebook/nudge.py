@@ -26,6 +26,9 @@ class Nudge:
     key: str
     quiet_hours: str
     tags: tuple[str, ...] = ()
+    attach: str | None = None
+    """A file sent with the message where the service takes one (a path relative to the
+    state folder, or absolute); the Friday report's HTML. Rules give none."""
 
     def document(self) -> dict[str, Any]:
         """The ``check`` JSON of a nudge, in DESIGN.md's shape."""

@@ -23,6 +23,7 @@ from watercooler.settings.sections import (
     GoalSettings,
     LunchSettings,
     NotifySettings,
+    ReportSettings,
     SourceSettings,
     WordLists,
     WorkingHours,
@@ -65,6 +66,7 @@ class Settings(BaseModel):
     keep_in_touch: KeepInTouchSettings = Field(
         default_factory=KeepInTouchSettings, description="Keeping in touch."
     )
+    report: ReportSettings = Field(default_factory=ReportSettings, description="The Friday report.")
     rules_dir: Path | None = Field(
         default=None,
         description="Your rule files; default $XDG_CONFIG_HOME/watercooler/rules.",

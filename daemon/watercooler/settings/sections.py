@@ -1,4 +1,5 @@
-"""The sections of the config file: lunch, working hours, words, goals, sources, notify.
+"""The sections of the config file: lunch, working hours, words, goals, sources, notify,
+report.
 
 Each is a pydantic model whose field descriptions are the documentation: the example config
 (``config/watercooler.toml``) is generated from them, and a test fails when they drift.
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 from watercooler.errors import ConfigError
+from watercooler.timebox import Weekday
 
 
 class Section(BaseModel):
@@ -284,3 +286,23 @@ class NotifySettings(Section):
         if not expanded.is_absolute() and self._base_dir is not None:
             return self._base_dir / expanded
         return expanded
+
+
+class ReportSettings(Section):
+    """The week's report, sent through the notify services once a week."""
+
+    deliver: bool = Field(
+        default=True,
+        description="Send the week's report; as an HTML attachment where the service takes one.",
+    )
+    day: Weekday = Field(default="fri", description="The day of the week it is sent.")
+    at: time = Field(default=time(16, 0), description="The local time it is sent.")
+    weeks: int = Field(
+        default=4, ge=1, le=52, description="Weeks the attached report shows, this one included."
+    )
+    expires_after_days: int = Field(
+        default=3,
+        ge=1,
+        le=6,
+        description="Days it is still sent after its time (the daemon was down, quiet hours).",
+    )
