@@ -165,8 +165,14 @@ def test_after_downtime_it_is_sent_while_useful_and_never_after(
     tmp_path: Path, receiver: Receiver
 ) -> None:
     late = World(tmp_path / "late", [receiver.url()])
-    late.tick(at("2026-03-09 10:00"))  # first run on Monday morning: last week's report
+    late.tick(at("2026-03-05 10:00"))  # Thursday: watercooler runs, then nothing until
+    late.tick(at("2026-03-09 10:00"))  # Monday morning: last week's report
     assert [a.filename for a in receiver.messages[0].attachments] == ["watercooler-2026-W10.html"]
+
+    fresh = World(tmp_path / "fresh", [receiver.url()])
+    fresh.tick(at("2026-03-09 10:00"))  # a first run on Monday: last week's would only
+    assert len(receiver.messages) == 1  # repeat the backfill, so none is sent
+    assert fresh.maker.calls == []
 
     too_late = World(tmp_path / "too-late", [receiver.url()])
     too_late.tick(at("2026-03-09 16:00"))  # Monday 16:00: three days after, expired

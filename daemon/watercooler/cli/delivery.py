@@ -73,6 +73,7 @@ def run_send_due(args: argparse.Namespace, session: Session) -> int:
     from watercooler.cli.render_delivery import report_json, report_text
     from watercooler.delivery.ledger import Ledger
     from watercooler.delivery.notifier import build_notifier
+    from watercooler.delivery.report_content import report_maker
     from watercooler.delivery.tick import send_due
 
     settings = session.load_settings(args.config)
@@ -85,6 +86,7 @@ def run_send_due(args: argparse.Namespace, session: Session) -> int:
         result, report = send_due(
             settings, sources, rules, store, notifier, now,
             days_back=args.days_back, days_ahead=args.days_ahead,
+            weekly_report=report_maker(store, settings),
         )  # fmt: skip
         next_due = _next_due(Ledger(store), now)
     session.warn_if_me_unset(settings, result.facts.occurrences)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from watercooler.check import CheckResult, run_check
 from watercooler.delivery.deliver import Report, deliver
-from watercooler.delivery.friday import WeeklyReportMaker, plan_weekly_report
+from watercooler.delivery.friday import WeeklyReportMaker, plan_weekly_report, report_due
 from watercooler.delivery.ledger import Ledger
 from watercooler.delivery.notifier import Notifier
 from watercooler.progress.history import history_start, mark_unknown, record_history
@@ -83,7 +83,7 @@ def send_due(
         else:
             record_history(store, facts.classification, facts.occurrences, settings, now)
         nudges = list(result.assessment.nudges)
-        if weekly_report is not None:
+        if weekly_report is not None and _report_after_first_tick(store, settings, now):
             weekly = plan_weekly_report(ledger, settings, now, weekly_report)
             nudges += [weekly] if weekly is not None else []
         report = deliver(
@@ -101,3 +101,18 @@ def send_due(
             first_run=first_run,
         )
     return result, report
+
+
+def _report_after_first_tick(store: Store, settings: Settings, now: datetime) -> bool:
+    """Whether the week's report due now fell due on or after the day watercooler first
+    ran here: one due days before that (last Friday's, on a first run on Monday) would
+    only repeat the backfill."""
+    moment = report_due(settings, now)
+    if moment is None:
+        return False
+    row = store.db.execute("SELECT min(seen) FROM lunch_days").fetchone()
+    if row[0] is None:
+        return True
+    zone = settings.zone
+    first = datetime.fromisoformat(str(row[0])).astimezone(zone).date()
+    return first <= moment.due.astimezone(zone).date()

@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from watercooler.calendar.timeline import ParsedMemo
 from watercooler.check import open_sources
 from watercooler.delivery.deliver import Report
+from watercooler.delivery.friday import next_report_due
 from watercooler.delivery.ledger import Ledger
+from watercooler.delivery.report_content import report_maker
 from watercooler.delivery.tick import send_due
 from watercooler.errors import WatercoolerError
 from watercooler.retention import prune
@@ -181,13 +183,15 @@ class Engine:
                 config.notifier,
                 now,
                 memo=self.memo,
+                weekly_report=report_maker(self.store, config.settings),
             )
         except WatercoolerError as error:
             log.error("the tick failed: %s; trying again in a minute", error)
             self.next_due = now + RETRY_AFTER_ERROR
             return None
         self._prune_daily(now, complete=not result.failed)
-        self.next_due = next_due(Ledger(self.store), now)
+        moments = [next_due(Ledger(self.store), now), next_report_due(config.settings, now)]
+        self.next_due = min((m for m in moments if m is not None), default=None)
         self.record.failed_sends += report.count("failed")
         self.record.next_nudge = self.next_due.isoformat() if self.next_due else ""
         _say_missed(report, config, now)
