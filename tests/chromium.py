@@ -60,7 +60,9 @@ QUIET_FLAGS = (
 """A headless browser that keeps to itself: no first-run pages, no update or reporting
 traffic of its own."""
 DARK_FLAGS = ("--blink-settings=preferredColorScheme=0",)
-"""``prefers-color-scheme: dark`` for the page (Blink's enum: 0 is dark, 1 light)."""
+"""``prefers-color-scheme: dark`` for the page (Blink's enum: 0 is dark, 1 light). On
+Chromium 150 ``--force-dark-mode`` does it too, but through the browser's own theme; this
+setting speaks to the page alone."""
 
 
 @dataclass

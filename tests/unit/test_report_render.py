@@ -14,8 +14,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from progress_samples import REST_WEEK, sample_report
 
+from progress_samples import REST_WEEK, sample_report
 from watercooler.progress.model import LUNCH_OUTCOMES, ProgressReport
 from watercooler.progress.render_html import CSP, OUTCOME_COLOURS, render_html
 from watercooler.progress.render_json import report_document
