@@ -24,6 +24,7 @@ from watercooler.progress.render_words import (
     people_text,
     plural,
     streak_sentence,
+    summary_text,
 )
 
 __all__ = ["CSP", "OUTCOME_COLOURS", "render_html"]
@@ -112,7 +113,7 @@ def _intro(report: ProgressReport, span: str) -> list[str]:
         f" · made {escape(made)}</p>",
     ]
     if report.summary:
-        parts.append(f'<p class="summary">{escape(report.summary)}</p>')
+        parts.append(f'<p class="summary">{escape(summary_text(report))}</p>')
     parts.append(f'<p class="streak">{escape(streak_sentence(report))}</p>')
     per_goal = goal_streaks_sentence(report)
     if per_goal:
