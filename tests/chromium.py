@@ -17,6 +17,7 @@ import socket
 import socketserver
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,11 @@ QUIET_FLAGS = (
     # profile start) has no switch of its own: its address is pointed at an empty data: URL,
     # so the check fails inside the browser. Only that address of the account service changes.
     '--gaia-config-contents={"urls":{"list_accounts_url":{"url":"data:,"}}}',
+    # Push messaging (GCM) checks in with android.clients.google.com about three seconds
+    # after start: a browser slowed by a busy machine lives that long. Its addresses too.
+    "--gcm-checkin-url=data:,",
+    "--gcm-registration-url=data:,",
+    "--gcm-mcs-endpoint=data:,",
     "--password-store=basic",
     "--use-mock-keychain",
 )
@@ -70,6 +76,10 @@ class RecordingProxy:
     """An HTTP proxy on 127.0.0.1 that records the first line of every request it gets
     (``GET http://…``, ``CONNECT host:443``) and refuses it with 403."""
 
+    slow_host: str = ""
+    """A request naming this host is answered only after :attr:`slow_seconds`: the page
+    that asked keeps loading, and the browser stays alive that long."""
+    slow_seconds: float = 0.0
     requests: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: socketserver.ThreadingTCPServer | None = None
@@ -93,7 +103,10 @@ class RecordingProxy:
             request: socket.socket
 
             def handle(self) -> None:
-                proxy.record(_request_line(self.request))
+                line = _request_line(self.request)
+                proxy.record(line)
+                if proxy.slow_host and proxy.slow_host in line:
+                    time.sleep(proxy.slow_seconds)
                 with contextlib.suppress(OSError):
                     self.request.sendall(_REFUSAL)
 
