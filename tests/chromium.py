@@ -7,7 +7,9 @@ with its own profile in the test's temporary folder, every network request sent 
 :class:`RecordingProxy` on loopback (``<-loopback>`` takes loopback off the bypass list,
 so even a request to 127.0.0.1 would show), and Chromium's own background traffic
 (component updates, safe browsing, metrics, field trials, …) switched off by flags, so
-that what the proxy records is what the page asked for.
+that what the proxy records is what the page asked for. Nothing is filtered out of the
+record: should a new Chromium call home in a way these flags do not stop, the tests that
+expect no request fail and name the host, and :data:`QUIET_FLAGS` gains what silences it.
 """
 
 from __future__ import annotations
