@@ -7,7 +7,9 @@ with its own profile in the test's temporary folder, every network request sent 
 :class:`RecordingProxy` on loopback (``<-loopback>`` takes loopback off the bypass list,
 so even a request to 127.0.0.1 would show), and Chromium's own background traffic
 (component updates, safe browsing, metrics, field trials, …) switched off by flags, so
-that what the proxy records is what the page asked for.
+that what the proxy records is what the page asked for. Nothing is filtered out of the
+record: should a new Chromium call home in a way these flags do not stop, the tests that
+expect no request fail and name the host, and :data:`QUIET_FLAGS` gains what silences it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import socket
 import socketserver
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,13 +57,20 @@ QUIET_FLAGS = (
     # profile start) has no switch of its own: its address is pointed at an empty data: URL,
     # so the check fails inside the browser. Only that address of the account service changes.
     '--gaia-config-contents={"urls":{"list_accounts_url":{"url":"data:,"}}}',
+    # Push messaging (GCM) checks in with android.clients.google.com about three seconds
+    # after start: a browser slowed by a busy machine lives that long. Its addresses too.
+    "--gcm-checkin-url=data:,",
+    "--gcm-registration-url=data:,",
+    "--gcm-mcs-endpoint=data:,",
     "--password-store=basic",
     "--use-mock-keychain",
 )
 """A headless browser that keeps to itself: no first-run pages, no update or reporting
 traffic of its own."""
 DARK_FLAGS = ("--blink-settings=preferredColorScheme=0",)
-"""``prefers-color-scheme: dark`` for the page (Blink's enum: 0 is dark, 1 light)."""
+"""``prefers-color-scheme: dark`` for the page (Blink's enum: 0 is dark, 1 light). On
+Chromium 150 ``--force-dark-mode`` does it too, but through the browser's own theme; this
+setting speaks to the page alone."""
 
 
 @dataclass
@@ -68,6 +78,10 @@ class RecordingProxy:
     """An HTTP proxy on 127.0.0.1 that records the first line of every request it gets
     (``GET http://…``, ``CONNECT host:443``) and refuses it with 403."""
 
+    slow_host: str = ""
+    """A request naming this host is answered only after :attr:`slow_seconds`: the page
+    that asked keeps loading, and the browser stays alive that long."""
+    slow_seconds: float = 0.0
     requests: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: socketserver.ThreadingTCPServer | None = None
@@ -91,7 +105,10 @@ class RecordingProxy:
             request: socket.socket
 
             def handle(self) -> None:
-                proxy.record(_request_line(self.request))
+                line = _request_line(self.request)
+                proxy.record(line)
+                if proxy.slow_host and proxy.slow_host in line:
+                    time.sleep(proxy.slow_seconds)
                 with contextlib.suppress(OSError):
                     self.request.sendall(_REFUSAL)
 

@@ -11,20 +11,25 @@ the browser makes; the page must make none (a control page shows the proxy would
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import RecordingProxy, screenshot
 from PIL import Image
-from progress_samples import sample_report
 
+from chromium import RecordingProxy, screenshot
+from progress_samples import sample_report
 from watercooler.progress.model import ProgressReport
 from watercooler.progress.render_html import BACKGROUNDS, OUTCOME_COLOURS, render_html
 from watercooler.progress.render_svg import CELL, PITCH, SERIES_COLOURS
 
 RGB = tuple[int, int, int]
 SIZE = (1000, 1500)
+PHONE = (390, 1800)
+"""A phone's screen in CSS pixels (the page says width=device-width)."""
+SLOW = 8.0
+"""Seconds the control page's picture takes to come (and its browser stays alive)."""
 
 
 def rgb(colour: str) -> RGB:
@@ -38,12 +43,17 @@ def proxy() -> Iterator[RecordingProxy]:
 
 
 def shoot(
-    report: ProgressReport, folder: Path, proxy: RecordingProxy, *, dark: bool
+    report: ProgressReport,
+    folder: Path,
+    proxy: RecordingProxy,
+    *,
+    dark: bool,
+    size: tuple[int, int] = SIZE,
 ) -> Image.Image:
     page = folder / "report.html"
     page.write_text(render_html(report), encoding="utf-8")
     png = folder / ("dark.png" if dark else "light.png")
-    screenshot(page, png, proxy=proxy, profile=folder / f"profile-{dark}", size=SIZE, dark=dark)
+    screenshot(page, png, proxy=proxy, profile=folder / "profile", size=size, dark=dark)
     with Image.open(png) as image:
         return image.convert("RGB")
 
@@ -79,40 +89,36 @@ def check_cells(image: Image.Image, report: ProgressReport) -> None:
 
 def blobs(image: Image.Image, colour: str) -> list[tuple[float, float]]:
     """The centres of the connected patches (of a few pixels or more) of exactly ``colour``."""
-    target = rgb(colour)
-    width, height = image.size
-    data = image.tobytes()
-    seen: set[int] = set()
+    width = image.size[0]
+    data, target = image.tobytes(), bytes(rgb(colour))
+    matching: set[int] = set()
+    at = data.find(target)
+    while at >= 0:
+        if at % 3 == 0:
+            matching.add(at // 3)
+        at = data.find(target, at + 1)
     found = []
-    for start in range(width * height):
-        if start in seen or tuple(data[3 * start : 3 * start + 3]) != target:
-            continue
-        patch, stack = [], [start]
-        seen.add(start)
+    while matching:
+        patch, stack = [], [matching.pop()]
         while stack:
-            at = stack.pop()
-            patch.append(at)
-            x, y = at % width, at // width
-            for nx, ny in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)):
-                near = ny * width + nx
-                if 0 <= nx < width and 0 <= ny < height and near not in seen:
-                    if tuple(data[3 * near : 3 * near + 3]) == target:
-                        seen.add(near)
-                        stack.append(near)
+            pixel = stack.pop()
+            patch.append(pixel)
+            x = pixel % width
+            sideways = (pixel - 1,) * (x > 0) + (pixel + 1,) * (x < width - 1)
+            for near in (pixel - width, pixel + width, *sideways):
+                if near in matching:
+                    matching.discard(near)
+                    stack.append(near)
         if len(patch) >= 4:
-            found.append(
-                (
-                    sum(p % width for p in patch) / len(patch),
-                    sum(p // width for p in patch) / len(patch),
-                )
-            )
+            xs, ys = [p % width for p in patch], [p // width for p in patch]
+            found.append((sum(xs) / len(patch), sum(ys) / len(patch)))
     return sorted(found)
 
 
 def check_trend(image: Image.Image, colour: str, values: list[int]) -> None:
     points = blobs(image, colour)
     assert len(points) == len(values)
-    gaps = [b[0] - a[0] for a, b in zip(points, points[1:], strict=False)]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(points)]
     assert max(gaps) - min(gaps) <= 2  # one point per week, evenly spaced
     for (_, ya), a in zip(points, values, strict=True):
         for (_, yb), b in zip(points, values, strict=True):
@@ -146,9 +152,26 @@ def test_in_dark_mode_the_page_is_dark_and_the_days_keep_their_colours(
     assert proxy.requests == []
 
 
-def test_the_proxy_sees_a_request_a_page_makes(tmp_path: Path, proxy: RecordingProxy) -> None:
-    """The control: without this, an empty record could mean a proxy Chromium never used."""
+def test_on_a_phone_the_whole_heatmap_and_every_point_are_on_screen(
+    tmp_path: Path, proxy: RecordingProxy
+) -> None:
+    report = sample_report()
+    image = shoot(report, tmp_path, proxy, dark=False, size=PHONE)
+    check_cells(image, report)
+    check_trend(
+        image, SERIES_COLOURS["social_lunches"], [w.lunches["social"] for w in report.weeks]
+    )
+    check_trend(image, SERIES_COLOURS["people"], [len(w.people) for w in report.weeks])
+    assert proxy.requests == []
+
+
+def test_the_proxy_sees_the_pages_request_and_none_of_chromiums_own(tmp_path: Path) -> None:
+    """The control: without it, an empty record could mean a proxy Chromium never used. The
+    page's picture is answered late, so the browser lives some seconds longer than for a
+    screenshot of the report: long enough for its own services to call home (push
+    messaging checks in after about three seconds) if the flags let them."""
     page = tmp_path / "fetches.html"
     page.write_text('<img src="http://report.test/pixel.png"><p>a picture</p>', encoding="utf-8")
-    screenshot(page, tmp_path / "fetches.png", proxy=proxy, profile=tmp_path / "profile")
-    assert "GET http://report.test/pixel.png HTTP/1.1" in proxy.requests
+    with RecordingProxy(slow_host="report.test", slow_seconds=SLOW).running() as proxy:
+        screenshot(page, tmp_path / "fetches.png", proxy=proxy, profile=tmp_path / "profile")
+    assert proxy.requests == ["GET http://report.test/pixel.png HTTP/1.1"]

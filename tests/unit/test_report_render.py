@@ -14,8 +14,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from progress_samples import REST_WEEK, sample_report
 
+from progress_samples import REST_WEEK, sample_report
 from watercooler.progress.model import LUNCH_OUTCOMES, ProgressReport
 from watercooler.progress.render_html import CSP, OUTCOME_COLOURS, render_html
 from watercooler.progress.render_json import report_document
@@ -25,13 +25,14 @@ from watercooler.progress.render_words import OUTCOME_CHARS, WEEKDAYS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HOSTILE = "<b>Ana</b> | *x*"
+SCRIPT = "Lunch with <script>alert(1)</script>"
 
 
 def with_hostile_name(report: ProgressReport) -> ProgressReport:
-    """The sample with a name from a calendar that is markup in every format."""
+    """The sample with a name and a summary from a calendar that are markup in every format."""
     latest = report.weeks[-1]
     hostile = dataclasses.replace(latest, people=(HOSTILE, *latest.people[1:]))
-    return dataclasses.replace(report, weeks=(*report.weeks[:-1], hostile))
+    return dataclasses.replace(report, weeks=(*report.weeks[:-1], hostile), summary=SCRIPT)
 
 
 def heatmap_rows(text: str) -> list[list[str]]:
@@ -92,6 +93,20 @@ def test_each_week_has_its_counts_people_goal_and_streak() -> None:
     assert "people met 5 (Greta, Hiro, Ana +2)" in words
     assert f"people met 4 ({HOSTILE}, Eun-ji, Farid +1)" in words
     assert "(under way)" in text
+
+
+def test_a_name_cannot_send_escape_sequences_to_the_terminal() -> None:
+    report = sample_report()
+    latest = report.weeks[-1]
+    sneaky = dataclasses.replace(latest, people=("Eve\x1b[2J\x1b]0;owned\x07", "x" * 300))
+    report = dataclasses.replace(
+        report, weeks=(*report.weeks[:-1], sneaky), summary="Done.\x1b[31m\nFake line"
+    )
+    text = render_text(report, color=False)
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "Fake line" not in text.splitlines()
+    assert "x" * 40 not in text
 
 
 def test_a_redacted_report_counts_people_without_names() -> None:
@@ -255,3 +270,18 @@ def test_every_text_in_the_html_is_escaped() -> None:
     page = render_html(with_hostile_name(sample_report()))
     assert "<b>Ana" not in page
     assert "&lt;b&gt;Ana&lt;/b&gt; | *x*, Eun-ji, Farid +1" in page
+    assert "Lunch with &lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_report_without_weeks_still_renders_in_every_format() -> None:
+    empty = dataclasses.replace(
+        sample_report(), weeks=(), streak=0, best_streak=0, goal_streaks={}, summary=""
+    )
+    text = render_text(empty, color=True)
+    assert "No weekly goals are set" in text
+    assert "lunch with others" in text  # the legend
+    assert "| Week |" in render_markdown(empty)
+    assert report_document(empty)["weeks"] == []
+    page = render_html(empty)
+    assert "<svg" not in page
+    assert "<table>" in page

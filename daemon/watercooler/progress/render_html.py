@@ -24,6 +24,7 @@ from watercooler.progress.render_words import (
     people_text,
     plural,
     streak_sentence,
+    summary_text,
 )
 
 __all__ = ["CSP", "OUTCOME_COLOURS", "render_html"]
@@ -33,19 +34,10 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 BACKGROUNDS = {"light": "#ffffff", "dark": "#0d1117"}
 """The page's background in each mode."""
 TABLE_HEADS = (
-    "Week",
-    "Monday",
-    "With others",
-    "Alone",
-    "Skipped",
-    "Free",
-    "Off",
-    "Unknown",
-    "Socials",
-    "People met",
-    "Goals",
-    "Streak",
+    *("Week", "Social", "Alone", "Skipped", "Free", "Off", "Unknown"),
+    *("Socials", "People met", "Goals", "Streak"),
 )
+"""The weekly table's columns: the week, its workday lunches by outcome, the rest."""
 STYLE = """
 :root { color-scheme: light dark; --bg: @light@; --fg: #1f2328; --muted: #59636e;
   --line: #d1d9e0; --card: #f6f8fa; }
@@ -80,10 +72,12 @@ rect.future { stroke: var(--fg); stroke-width: 1; stroke-dasharray: 2 1.5; }
 figure { margin: 0; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.85rem; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left;
+th, td { border-bottom: 1px solid var(--line); padding: 4px 5px; text-align: left;
   vertical-align: top; }
-th, td.n, td.d { white-space: nowrap; }
-td.w { min-width: 9em; }
+th[scope="row"], td.n { white-space: nowrap; }
+td.w { min-width: 8em; }
+td.g { min-width: 10em; }
+.when { color: var(--muted); font-weight: normal; font-size: 0.8rem; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
@@ -119,7 +113,7 @@ def _intro(report: ProgressReport, span: str) -> list[str]:
         f" · made {escape(made)}</p>",
     ]
     if report.summary:
-        parts.append(f'<p class="summary">{escape(report.summary)}</p>')
+        parts.append(f'<p class="summary">{escape(summary_text(report))}</p>')
     parts.append(f'<p class="streak">{escape(streak_sentence(report))}</p>')
     per_goal = goal_streaks_sentence(report)
     if per_goal:
@@ -167,21 +161,21 @@ def _table_section(report: ProgressReport) -> list[str]:
 
 
 def _table_row(week: WeekSummary, redacted: bool) -> str:
-    goals = goal_mark(week)
+    goals = f"<b>{escape(goal_mark(week))}</b>"
     if week.goals and not week.rest:
-        goals = f"{goals} {goal_details(week)}"
-    state = "" if week.complete else " (under way)"
+        goals += f" {escape(goal_details(week))}"
+    state = "" if week.complete else "<br>under way"
     counts = "".join(
         f'<td class="n">{week.lunches.get(outcome, 0)}</td>'
         for outcome in ("social", "alone", "skipped", "free", "off", "unknown")
     )
     cells = [
-        f'<th scope="row">{escape(week.iso_week)}{escape(state)}</th>',
-        f'<td class="d">{week.monday.isoformat()}</td>',
+        f'<th scope="row">{escape(week.iso_week)}'
+        f'<br><span class="when">Mon {week.monday:%d %b}{state}</span></th>',
         counts,
         f'<td class="w">{escape(counts_text(week.socials, SOCIAL_STATUSES))}</td>',
         f'<td class="w">{escape(people_text(week, redacted))}</td>',
-        f'<td class="w">{escape(goals)}</td>',
+        f'<td class="w g">{goals}</td>',
         f'<td class="n">{week.streak}</td>',
     ]
     return "<tr>" + "".join(cells) + "</tr>"

@@ -19,6 +19,7 @@ from watercooler.progress.render_words import (
     people_text,
     plural,
     streak_sentence,
+    summary_text,
 )
 
 COLUMNS = (
@@ -50,7 +51,7 @@ def render_markdown(report: ProgressReport) -> str:
         f"{plural(len(report.weeks), 'week')}, made {escape(made)}.",
     ]
     if report.summary:
-        lines += ["", escape(report.summary)]
+        lines += ["", escape(summary_text(report))]
     lines += ["", *table_lines(report), ""]
     lines += ["```", *heatmap_lines(report, color=False), "```", ""]
     lines.append(escape(streak_sentence(report)))

@@ -81,7 +81,7 @@ def heatmap_svg(weeks: Sequence[WeekSummary]) -> str:
         month = f"{week.monday:%b}"
         if month != previous and labelled < column - 1 and column < len(weeks) - 1:
             x = LEFT + PITCH * column
-            parts.append(f'<text x="{x}" y="{TOP - 5}" class="axis">{month}</text>')
+            parts.append(f'<text x="{x}" y="{TOP - 5}" class="axis">{escape(month)}</text>')
             labelled = column
         previous = month
         parts += [_day_rect(week, column, row) for row in range(7)]

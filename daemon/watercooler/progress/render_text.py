@@ -23,6 +23,7 @@ from watercooler.progress.render_words import (
     people_text,
     plural,
     streak_sentence,
+    summary_text,
     week_label,
 )
 
@@ -39,7 +40,7 @@ def render_text(report: ProgressReport, *, color: bool) -> str:
     """The whole report as terminal text, ending in a newline."""
     lines = [_fit(_title(report))]
     if report.summary:
-        lines += textwrap.wrap(report.summary, WIDTH)
+        lines += textwrap.wrap(summary_text(report), WIDTH)
     lines.append("")
     for week in report.weeks:
         lines += _week_lines(week, report.redacted, color=color)

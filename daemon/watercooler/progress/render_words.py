@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from watercooler.progress.model import LUNCH_OUTCOMES, NO_RECORD, ProgressReport, WeekSummary
+from watercooler.text import one_line, printable
 
 OUTCOME_LABELS = {
     "social": "lunch with others",
@@ -46,6 +47,8 @@ dark mode and in the terminal, so a screenshot can be checked cell by cell."""
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NAMES_SHOWN = 3
 """At most this many names per week; the rest are counted ("+2")."""
+NAME_LIMIT = 40
+"""A name is cut to this many characters (it comes from a calendar)."""
 
 
 def plural(count: int, noun: str) -> str:
@@ -66,7 +69,7 @@ def counts_text(counts: Mapping[str, int], order: Iterable[str]) -> str:
 
 def people_names(week: WeekSummary, redacted: bool) -> str:
     """The first few names and ``+N`` for the rest; "" when redacted or nobody was met."""
-    names = [name for name in week.people if name]
+    names = [printable(name, NAME_LIMIT) for name in week.people if name.strip()]
     if redacted or not names:
         return ""
     shown = ", ".join(names[:NAMES_SHOWN])
@@ -91,7 +94,7 @@ def goal_mark(week: WeekSummary) -> str:
 
 def goal_details(week: WeekSummary) -> str:
     """``social lunches 2/2, people met 3/3``: each goal set, actual against target."""
-    return ", ".join(f"{goal.label} {goal.actual}/{goal.target}" for goal in week.goals)
+    return ", ".join(f"{one_line(goal.label)} {goal.actual}/{goal.target}" for goal in week.goals)
 
 
 def streak_sentence(report: ProgressReport) -> str:
@@ -110,7 +113,8 @@ def streak_sentence(report: ProgressReport) -> str:
     elif latest.rest:
         run += "; this rest week keeps it."
     else:
-        run += f"; this week can make it {report.streak + 1}."
+        upcoming = "next week" if latest.complete else "this week"
+        run += f"; {upcoming} can make it {report.streak + 1}."
     return " ".join(filter(None, [run, best]))
 
 
@@ -122,6 +126,11 @@ def goal_streaks_sentence(report: ProgressReport) -> str:
         for name, (current, best) in report.goal_streaks.items()
     ]
     return " · ".join(parts)
+
+
+def summary_text(report: ProgressReport) -> str:
+    """The report's summary sentence on one line, without control characters."""
+    return " ".join(one_line(report.summary).split())
 
 
 def legend_items() -> list[tuple[str, str]]:
