@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from watercooler.progress.encounters import Contact
 from watercooler.progress.history import History
@@ -35,10 +35,16 @@ class PersonStatus:
     """Contacts in small groups in the history."""
     suggested: bool = False
     """Learned from the history, not in ``[[people]]``."""
+    zone: tzinfo = UTC
+    """The user's zone, whose wall clock ``every`` is counted on."""
 
     def next_due(self, now: datetime) -> datetime:
-        """When to see them next: ``every`` after the last contact, or now if never."""
-        return now if self.last is None else self.last.start + self.every
+        """When to see them next: ``every`` after the last contact, or now if never. Days
+        are counted on the wall clock of the user's zone: a week after Friday 12:00 is the
+        next Friday 12:00, across a DST change too."""
+        if self.last is None:
+            return now
+        return self.last.start.astimezone(self.zone) + self.every
 
     def overdue(self, now: datetime) -> bool:
         return self.next_due(now) <= now
@@ -59,7 +65,7 @@ def configured_people(history: History, settings: Settings, now: datetime) -> li
     """Every ``[[people]]`` entry with its last contact as of ``now``, in config order."""
     found = small_contacts(history, settings, now)
     return [
-        _status(person.name, tuple(person.email), person.interval, found)
+        _status(person.name, tuple(person.email), person.interval, found, settings.zone)
         for person in settings.people
     ]
 
@@ -76,9 +82,12 @@ def suggested_people(history: History, settings: Settings, now: datetime) -> lis
     counts = Counter(c.address for c in found)
     latest = _latest(found)
     chosen = [
-        PersonStatus(latest[a].name or a, (a,), options.unseen_for, latest[a], counts[a], True)
+        PersonStatus(
+            latest[a].name or a, (a,), options.unseen_for, latest[a], counts[a], True, settings.zone
+        )
         for a, n in counts.items()
-        if n >= options.suggest_min_meetings and latest[a].start + options.unseen_for <= now
+        if n >= options.suggest_min_meetings
+        and latest[a].start.astimezone(settings.zone) + options.unseen_for <= now
     ]
     chosen.sort(key=lambda p: (-p.meetings, p.name.casefold()))
     return chosen
@@ -98,12 +107,16 @@ def find_person(settings: Settings, history: History, name: str) -> tuple[str, t
 
 
 def _status(
-    name: str, addresses: tuple[str, ...], every: timedelta, found: Iterable[Contact]
+    name: str,
+    addresses: tuple[str, ...],
+    every: timedelta,
+    found: Iterable[Contact],
+    zone: tzinfo,
 ) -> PersonStatus:
     mine = [c for c in found if c.address in addresses]
     unique = {c.subject for c in mine}
     last = max(mine, key=lambda c: c.start, default=None)
-    return PersonStatus(name, addresses, every, last, len(unique))
+    return PersonStatus(name, addresses, every, last, len(unique), zone=zone)
 
 
 def _latest(found: Iterable[Contact]) -> dict[str, Contact]:
