@@ -32,6 +32,7 @@ ME = "ana@example.com"
 FIRST = date(2026, 3, 2)
 WEEKS = 12
 LAST = FIRST + timedelta(weeks=WEEKS, days=-1)
+END = datetime.combine(LAST, time(20, 0), ZONE)
 HOLIDAY = date(2026, 4, 13)
 """The Monday of the holiday week (Mon to Thu off)."""
 PEOPLE = (
@@ -99,7 +100,7 @@ class HistoryCalendar:
     me: str = ME
     first: date = FIRST
     last: date = LAST
-    end: datetime = datetime.combine(LAST, time(20, 0), ZONE)
+    end: datetime = END
     """A moment after everything (Sun 24 May 20:00): ``--now`` for a full history."""
     days: dict[date, str] = field(default_factory=dict)
     """Every day's lunch outcome: social, alone, skipped, free or off."""
@@ -212,7 +213,10 @@ class _Builder:
 
     def workday(self, day: date, kind: str, number: int) -> None:
         """The stand-up, and the lunch of ``kind``."""
-        at = lambda h, m: datetime.combine(day, time(h, m), ZONE)  # noqa: E731
+
+        def at(hour: int, minute: int) -> datetime:
+            return datetime.combine(day, time(hour, minute), ZONE)
+
         stamp = f"{day:%Y%m%d}@history.test"
         self.vevent(f"standup-{stamp}", "Stand-up", at(9, 30), at(9, 45))
         self.cal.days[day] = OUTCOMES[kind]
