@@ -163,16 +163,23 @@ def write_history_calendar(
 
 
 def write_history_config(
-    folder: Path, cal: HistoryCalendar, *, urls: tuple[str, ...] = (), extra: str = ""
+    folder: Path,
+    cal: HistoryCalendar,
+    *,
+    urls: tuple[str, ...] = (),
+    extra: str = "",
+    redact: bool = False,
 ) -> Path:
     """A config reading the calendar: Berlin, ``me``, state in ``folder/state``, the given
-    Apprise URLs (none: nudges are only logged), quiet hours off; ``extra`` goes on top."""
+    Apprise URLs (none: nudges are only logged), quiet hours off, ``notify.redact`` as
+    given; ``extra`` (top-level keys) goes on top."""
     listed = ", ".join(f'"{url}"' for url in urls)
     text = (
         f'timezone = "Europe/Berlin"\nme = ["{cal.me}"]\nstate_dir = "{folder / "state"}"\n'
         f"{extra}\n"
         f'[[sources]]\nurl = "{cal.path}"\n'
-        f"[notify]\nurls = [{listed}]\ndesktop = false\n[notify.quiet_hours]\nenabled = false\n"
+        f"[notify]\nurls = [{listed}]\ndesktop = false\nredact = {str(redact).lower()}\n"
+        "[notify.quiet_hours]\nenabled = false\n"
     )
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
