@@ -54,6 +54,9 @@ def register(
     export = _action(
         actions, common, "export", run_export,
         "write the journal as Markdown (to stdout, or to --output FILE)",
+        "Write the journal of the last weeks as Markdown a person can keep in their notes: "
+        "a heading per week, a line per missed chance with its evidence, the notes under "
+        "their day. To stdout, or to FILE (replaced atomically, readable by you alone).",
     )  # fmt: skip
     _weeks_option(export)
     export.add_argument("--output", type=Path, metavar="FILE", help="write to FILE (atomically)")
@@ -61,15 +64,26 @@ def register(
 
 def _register_notes(actions: argparse._SubParsersAction[argparse.ArgumentParser],
                     common: argparse.ArgumentParser) -> None:  # fmt: skip
-    add = _action(actions, common, "add", run_add, "add a note (or a reason) to a day")
+    add = _action(
+        actions, common, "add", run_add, "add a note (or a reason) to a day",
+        "Add a note to a day (today unless --date says which): what happened, or why a "
+        "missed chance was missed. Notes are kept beside the database too.",
+    )  # fmt: skip
     add.add_argument("text", metavar="TEXT")
     add.add_argument(
         "--date", metavar="DATE", help="the day, like 2026-03-10, or yesterday (default: today)"
     )
-    edit = _action(actions, common, "edit", run_edit, "replace a note's text")
+    edit = _action(
+        actions, common, "edit", run_edit, "replace a note's text",
+        "Replace the text of note ID (the number `watercooler journal` shows).",
+    )  # fmt: skip
     edit.add_argument("id", metavar="ID", type=_note_id, help="the note's number")
     edit.add_argument("text", metavar="TEXT")
-    delete = _action(actions, common, "delete", run_delete, "delete a note")
+    delete = _action(
+        actions, common, "delete", run_delete, "delete a note",
+        "Delete note ID (the number `watercooler journal` shows), from the database and "
+        "from the notes file beside it.",
+    )  # fmt: skip
     delete.add_argument("id", metavar="ID", type=_note_id, help="the note's number")
 
 
@@ -78,10 +92,17 @@ def _register_dismissals(actions: argparse._SubParsersAction[argparse.ArgumentPa
     dismiss = _action(
         actions, common, "dismiss", run_dismiss,
         "dismiss an entry that was no missed chance (a date: that day's lunch)",
+        "Dismiss a missed chance that was not one: give its key as the listing shows it "
+        "(lunch/2026-03-10, social/…) or a date for that day's lunch. `journal --all` "
+        "still shows it; `journal undismiss` lists it again.",
     )  # fmt: skip
     dismiss.add_argument("entry", metavar="KEY_OR_DATE", help="a key as listed, or a date")
     dismiss.add_argument("--reason", default="", metavar="TEXT", help="why it was none")
-    undismiss = _action(actions, common, "undismiss", run_undismiss, "list a dismissed entry again")
+    undismiss = _action(
+        actions, common, "undismiss", run_undismiss, "list a dismissed entry again",
+        "List a dismissed entry again: its key as `journal --all` shows it, or a date for "
+        "that day's lunch.",
+    )  # fmt: skip
     undismiss.add_argument("entry", metavar="KEY_OR_DATE")
 
 
@@ -91,8 +112,9 @@ def _action(
     name: str,
     handler: Handler,
     what: str,
+    description: str,
 ) -> argparse.ArgumentParser:
-    parser = actions.add_parser(name, parents=[common], help=what, description=what + ".")
+    parser = actions.add_parser(name, parents=[common], help=what, description=description)
     add_now_option(parser, what="the moment to act at")
     parser.set_defaults(handler=handler)
     return parser
