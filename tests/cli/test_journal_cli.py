@@ -257,3 +257,13 @@ def test_with_redact_the_journal_shows_what_happened_without_titles(
     for title in ("Lunch at desk", "Sprint review", "Client call", clash.title):
         assert title not in text
     assert history.journal()["redacted"] is True
+
+
+def test_the_readme_example_is_what_the_journal_prints(history: History) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("The journal of the last week, after that note and that dismissal")
+    body = readme.index("\n", readme.index("```", start)) + 1
+    shown = readme[body : readme.index("```", body)]
+    history.run("journal", "add", "was ill, stayed in", "--date", "2026-05-19")
+    history.run("journal", "dismiss", "2026-05-20", "--reason", "ate with Bo, not in the calendar")
+    assert history.run("journal", "--weeks", "1").stdout == shown

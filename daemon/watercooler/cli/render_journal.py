@@ -64,11 +64,12 @@ def _entry_lines(label: str, entry: JournalEntry, zone: tzinfo | None) -> list[s
 
 
 def _footer(total: int) -> str:
+    note = "A note for a day: watercooler journal add TEXT [--date DATE]"
     if not total:
-        return "No missed chances. Add a note: watercooler journal add TEXT [--date DATE]"
+        return f"No missed chances.\n{note}"
     return (
-        f"{total} missed chances. Not one? watercooler journal dismiss KEY (or the day's "
-        "date) [--reason TEXT]; a note: watercooler journal add TEXT --date DATE"
+        f"{total} missed chance{'' if total == 1 else 's'}. Not one? "
+        f"watercooler journal dismiss KEY (a lunch: its date) [--reason TEXT]\n{note}"
     )
 
 
