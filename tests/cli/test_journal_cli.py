@@ -126,7 +126,10 @@ def test_the_text_listing_groups_by_week_and_day_with_the_keys_the_commands_take
 def test_notes_are_added_edited_and_deleted_by_id(history: History) -> None:
     added = history.run("journal", "add", "  was ill,\n stayed in ", "--date", "2026-03-10")
     assert added.stdout == "added note 1 to Tue 2026-03-10: was ill, stayed in\n"
-    history.run("journal", "add", "nice talk at the coffee machine")  # today: 24 May
+    # --now before the action counts as after it: today is 24 May
+    before = history.run_cli("journal", "--now", NOW, "add", "nice talk at the coffee machine",
+                             "--config", str(history.config))  # fmt: skip
+    assert before.stdout == "added note 2 to Sun 2026-05-24: nice talk at the coffee machine\n"
     assert history.notes() == {
         1: ("2026-03-10", "was ill, stayed in"),
         2: ("2026-05-24", "nice talk at the coffee machine"),

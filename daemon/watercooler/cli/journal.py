@@ -59,6 +59,7 @@ def register(
         "their day. To stdout, or to FILE (replaced atomically, readable by you alone).",
     )  # fmt: skip
     _weeks_option(export)
+    _given_only(export, "weeks")
     export.add_argument("--output", type=Path, metavar="FILE", help="write to FILE (atomically)")
 
 
@@ -116,8 +117,17 @@ def _action(
 ) -> argparse.ArgumentParser:
     parser = actions.add_parser(name, parents=[common], help=what, description=description)
     add_now_option(parser, what="the moment to act at")
+    # `journal --now T add …` as `journal add … --now T`: given here or before, alike
+    _given_only(parser, "now")
     parser.set_defaults(handler=handler)
     return parser
+
+
+def _given_only(parser: argparse.ArgumentParser, dest: str) -> None:
+    """An action's option that only counts when given (the journal's own is the default)."""
+    for action in parser._actions:
+        if action.dest == dest:
+            action.default = argparse.SUPPRESS
 
 
 def _view_options(parser: argparse.ArgumentParser) -> None:
