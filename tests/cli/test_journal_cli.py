@@ -270,3 +270,14 @@ def test_the_readme_example_is_what_the_journal_prints(history: History) -> None
     history.run("journal", "add", "was ill, stayed in", "--date", "2026-05-19")
     history.run("journal", "dismiss", "2026-05-20", "--reason", "ate with Bo, not in the calendar")
     assert history.run("journal", "--weeks", "1").stdout == shown
+
+
+def test_before_anything_ran_the_journal_says_how_history_is_recorded(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    config = write_history_config(tmp_path, write_history_calendar(tmp_path / "history.ics"))
+    result = run_cli("journal", "--config", str(config), "--now", NOW)
+    assert result.returncode == 0, result.stderr
+    assert "no history is recorded for these weeks yet" in result.stdout
+    assert "No missed chances." in result.stdout
+    assert not (tmp_path / "state" / "journal-notes.jsonl").exists()

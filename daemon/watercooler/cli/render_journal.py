@@ -31,6 +31,11 @@ def journal_text(journal: Journal) -> str:
         f"Journal of missed chances, {day_label(journal.first)} to "
         f"{day_label(journal.last)} {journal.last.year}"
     ]
+    if not journal.recorded:
+        lines.append(
+            "(no history is recorded for these weeks yet: each `watercooler send-due` or "
+            "daemon tick records it, the first one backfill_weeks (12) back)"
+        )
     if journal.redacted:
         lines.append("(notify.redact is on: event titles are not kept, only how many)")
     for week in journal.weeks:
@@ -80,6 +85,7 @@ def journal_document(journal: Journal) -> dict[str, Any]:
         "first": journal.first.isoformat(),
         "last": journal.last.isoformat(),
         "redacted": journal.redacted,
+        "recorded_days": journal.recorded,
         "weeks": [
             {
                 "monday": week.monday.isoformat(),

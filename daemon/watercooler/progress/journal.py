@@ -65,6 +65,8 @@ class Journal:
     generated: datetime
     redacted: bool = False
     """Titles were not kept (``notify.redact``): evidence is a count of events."""
+    recorded: int = 0
+    """Days of these weeks the history has a record of (0: nothing ran yet)."""
 
 
 def journal_span(today: date, weeks: int) -> tuple[date, date]:
@@ -86,7 +88,8 @@ def build_journal(
     """The journal of the last ``weeks`` weeks (this one included) as of ``now``."""
     first, last = journal_span(now.date(), weeks)
     dismissed = notes.dismissed()
-    chances = missed_chances(read_history(store, first, last), now, lunch_end)
+    history = read_history(store, first, last)
+    chances = missed_chances(history, now, lunch_end)
     entries: dict[date, list[JournalEntry]] = {}
     for chance in chances:
         dismissal = dismissed.get(chance.key)
@@ -104,7 +107,7 @@ def build_journal(
             if day in entries or day in by_day
         ]
         built.append(JournalWeek(monday, tuple(days)))
-    return Journal(first, last, tuple(built), now, redacted)
+    return Journal(first, last, tuple(built), now, redacted, len(history.days))
 
 
 def all_chances(store: Store, now: datetime, lunch_end: time, days: int) -> list[MissedChance]:
