@@ -124,3 +124,26 @@ def test_an_empty_or_overlong_text_is_refused(tmp_path: Path) -> None:
             notes.add(date(2026, 3, 10), "x" * 1001, NOW)
         note = notes.add(date(2026, 3, 10), "two\nlines\x1b[31m", NOW)
         assert note.text == "two lines [31m"
+
+
+def test_a_file_with_notes_the_database_lacks_is_kept_aside_not_overwritten(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An older database put back (a backup): the file's newer notes are not lost."""
+    database = tmp_path / "watercooler.sqlite"
+    with Store(database) as store:
+        Notes(store).add(date(2026, 3, 10), "in the backup", NOW)
+    backup = database.read_bytes()
+    with Store(database) as store:
+        Notes(store).add(date(2026, 3, 11), "after the backup", NOW)
+    kept = tmp_path / NOTES_FILE
+    newer = kept.read_bytes()
+    database.write_bytes(backup)
+    for name in ("watercooler.sqlite-wal", "watercooler.sqlite-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    with caplog.at_level(logging.WARNING), Store(database) as store:
+        assert [n.text for n in Notes(store).notes()] == ["in the backup"]
+    older = list(tmp_path.glob(f"{NOTES_FILE}.older-*"))
+    assert [path.read_bytes() for path in older] == [newer]
+    assert any(older[0].name in r.getMessage() for r in caplog.records)
+    assert [r["text"] for r in _records(kept)] == ["in the backup"]

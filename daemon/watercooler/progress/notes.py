@@ -186,7 +186,9 @@ class Notes:
             ) from None
 
     def _reconcile(self, path: Path) -> None:
-        """Restore from the file when the database has nothing; keep the file in step."""
+        """Restore from the file when the database has nothing; else keep the file in step
+        with the database, keeping aside a file that holds records the database lacks (an
+        older database put back) rather than losing them."""
         with self.store.transaction() as db:
             kept = read_notes_file(path)
             held = _records(db)
@@ -197,8 +199,19 @@ class Notes:
                     "file", path, _count(notes, "note"), _count(dismissals, "dismissed entry"),
                 )  # fmt: skip
                 held = _records(db)
-            if held != kept.records or kept.moved_to is not None:
+            if held == kept.records and kept.moved_to is None:
+                return
+            lacking = [record for record in kept.records if record not in held]
+            if lacking and kept.moved_to is None:
+                moved = _move_aside(path, "older")
+                log.warning(
+                    "%s: it held %d notes or dismissals the database does not; it was kept "
+                    "as %s, and written anew from the database", path, len(lacking), moved.name,
+                )  # fmt: skip
+            try:
                 self._write(db)
+            except NotesError as error:  # the journal can still be shown
+                log.warning("%s", error)
 
 
 def _count(number: int, what: str) -> str:
@@ -318,11 +331,11 @@ def _parsed_record(raw: bytes) -> dict[str, object] | None:
     return record if ok else None
 
 
-def _move_aside(path: Path) -> Path:
-    """Move a damaged file to ``<name>.corrupt-<when it was last written>`` (a number is
-    added when that name is taken); return where it went."""
+def _move_aside(path: Path, why: str = "corrupt") -> Path:
+    """Move a file to ``<name>.<why>-<when it was last written>`` (a number is added when
+    that name is taken); return where it went."""
     written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    base = f"{path.name}.corrupt-{written:%Y%m%dT%H%M%SZ}"
+    base = f"{path.name}.{why}-{written:%Y%m%dT%H%M%SZ}"
     target = path.with_name(base)
     number = 1
     while target.exists():
