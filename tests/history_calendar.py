@@ -53,6 +53,7 @@ SOCIAL_KINDS = (
     ("After-work drinks", time(17, 30), time(19, 0)),
 )
 CLASH = "Client call"
+HEADER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//watercooler//history tests//EN\r\n"
 MISSED_LUNCH = {"alone": "desk lunch", "skipped": "lunch lost to meetings"}
 MISSED_SOCIAL = {
     "declined": "declined",
@@ -111,6 +112,8 @@ class HistoryCalendar:
     people_by_week: dict[date, set[str]] = field(default_factory=dict)
     """Monday → the addresses met that week (see watercooler.progress.encounters)."""
     names: dict[str, str] = field(default_factory=lambda: dict(PEOPLE))
+    objects: dict[str, str] = field(default_factory=dict)
+    """UID → that event alone as an iCalendar object, to put on a CalDAV server."""
 
     def missed(self) -> list[Missed]:
         """The missed chances, by day, lunch before the socials of the day."""
@@ -157,8 +160,7 @@ def write_history_calendar(
             workday += 1
         day += timedelta(days=1)
     cal.socials.sort(key=lambda s: s.start)
-    header = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//watercooler//history tests//EN\r\n"
-    path.write_text(header + "".join(builder.events) + "END:VCALENDAR\r\n", encoding="utf-8")
+    path.write_text(HEADER + "".join(builder.events) + "END:VCALENDAR\r\n", encoding="utf-8")
     return cal
 
 
@@ -169,15 +171,17 @@ def write_history_config(
     urls: tuple[str, ...] = (),
     extra: str = "",
     redact: bool = False,
+    source: str | None = None,
 ) -> Path:
-    """A config reading the calendar: Berlin, ``me``, state in ``folder/state``, the given
-    Apprise URLs (none: nudges are only logged), quiet hours off, ``notify.redact`` as
-    given; ``extra`` (top-level keys) goes on top."""
+    """A config reading the calendar (or ``source``, a CalDAV collection holding its
+    ``objects``): Berlin, ``me``, state in ``folder/state``, the given Apprise URLs (none:
+    nudges are only logged), quiet hours off, ``notify.redact`` as given; ``extra``
+    (top-level keys) goes on top."""
     listed = ", ".join(f'"{url}"' for url in urls)
     text = (
         f'timezone = "Europe/Berlin"\nme = ["{cal.me}"]\nstate_dir = "{folder / "state"}"\n'
         f"{extra}\n"
-        f'[[sources]]\nurl = "{cal.path}"\n'
+        f'[[sources]]\nurl = "{source or cal.path}"\n'
         f"[notify]\nurls = [{listed}]\ndesktop = false\nredact = {str(redact).lower()}\n"
         "[notify.quiet_hours]\nenabled = false\n"
     )
@@ -214,6 +218,7 @@ class _Builder:
         lines.extend(extra)
         lines.append("END:VEVENT")
         self.events.append("\r\n".join(lines) + "\r\n")
+        self.cal.objects[uid] = HEADER + self.events[-1] + "END:VCALENDAR\r\n"
 
     def vacation(self, day: date) -> None:
         self.vevent(f"vacation-{day:%Y%m%d}@history.test", "Vacation", day, day + timedelta(1))

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from caldav_servers import XandikosServer, make_calendar, put_event
 from conftest import RunCli
 from history_calendar import HistoryCalendar, write_history_calendar, write_history_config
 
@@ -26,11 +27,19 @@ NOW = "2026-05-24T20:00"
 class History:
     """The calendar, its config, and the commands run against them."""
 
-    def __init__(self, tmp_path: Path, run_cli: RunCli, *, redact: bool = False) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        run_cli: RunCli,
+        *,
+        redact: bool = False,
+        cal: HistoryCalendar | None = None,
+        source: str | None = None,
+    ) -> None:
         self.tmp_path = tmp_path
         self.run_cli = run_cli
-        self.cal: HistoryCalendar = write_history_calendar(tmp_path / "history.ics")
-        self.config = write_history_config(tmp_path, self.cal, redact=redact)
+        self.cal = cal or write_history_calendar(tmp_path / "history.ics")
+        self.config = write_history_config(tmp_path, self.cal, redact=redact, source=source)
         self.state = tmp_path / "state"
         self.send_due()
 
@@ -217,6 +226,35 @@ def test_notes_and_dismissals_survive_a_full_resync(history: History) -> None:
     assert history.notes() == {1: ("2026-03-03", "was ill")}
     expected = [m.key for m in history.cal.missed() if m.key != "lunch/2026-03-05"]
     assert history.listed() == expected
+
+
+def test_notes_and_dismissals_survive_a_caldav_resync_after_an_invalidated_sync_token(
+    tmp_path: Path, run_cli: RunCli, xandikos: XandikosServer
+) -> None:
+    cal = write_history_calendar(tmp_path / "history.ics")
+    url = make_calendar(xandikos.home_url(), "work", xandikos.auth)
+    for number, text in enumerate(cal.objects.values()):
+        put_event(url, f"{number}.ics", text, xandikos.auth)
+    history = History(tmp_path, run_cli, cal=cal, source=url)
+    declined = next(s for s in cal.socials if s.status == "declined")
+    history.run("journal", "add", "was ill", "--date", "2026-03-03")
+    history.run("journal", "dismiss", f"social/{declined.subject}", "--reason", "was away")
+    database = history.state / "watercooler.sqlite"
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE collections SET sync_token = 'http://invalid/sync/never-was'")
+        for table in ("lunch_days", "social_seen", "contacts"):  # the history is read anew
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 - the table names are ours
+    resync = history.run("send-due")
+    assert "sync token" in resync.stderr
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT sync_token FROM collections").fetchone()[0] != (
+            "http://invalid/sync/never-was"
+        )
+    assert history.notes() == {1: ("2026-03-03", "was ill")}
+    expected = [m.key for m in cal.missed() if m.key != f"social/{declined.subject}"]
+    assert history.listed() == expected
+    shown = {e["key"]: e for e in history.entries("--all")}
+    assert shown[f"social/{declined.subject}"]["reason"] == "was away"
 
 
 def test_notes_survive_a_damaged_database_restored_from_the_file_beside_it(
