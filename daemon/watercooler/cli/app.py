@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from watercooler import __version__
-from watercooler.cli import check, daemon, delivery, demo, holds, init, progress, rules
+from watercooler.cli import check, daemon, delivery, demo, holds, init, journal, progress, rules
 from watercooler.cli.logs import configure_logging, line_prefix, stderr_is_journal
 from watercooler.cli.options import common_options
 from watercooler.cli.session import Session
@@ -28,7 +28,7 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """As a shell reports a program stopped by SIGPIPE: the reader (``head``) went away."""
-GROUPS = (init, check, demo, daemon, rules, delivery, holds, progress)
+GROUPS = (init, check, demo, daemon, rules, delivery, holds, journal, progress)
 """The command groups, in the order ``--help`` lists their commands."""
 WHERE_TO_START = """
 Where to start:
