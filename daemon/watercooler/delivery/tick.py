@@ -78,10 +78,7 @@ def send_due(
     ledger = Ledger(store)
     with store.delivering():  # one process at a time claims and sends
         first_run = not ledger.has_run()
-        if result.failed:
-            mark_unknown(store, (d for d in result.days.days() if d <= today), now)
-        else:
-            record_history(store, facts.classification, facts.occurrences, settings, now)
+        _record_history(store, result, settings, now)
         nudges = list(result.assessment.nudges)
         if weekly_report is not None and _report_after_first_tick(store, settings, now):
             weekly = plan_weekly_report(ledger, settings, now, weekly_report)
@@ -101,6 +98,17 @@ def send_due(
             first_run=first_run,
         )
     return result, report
+
+
+def _record_history(store: Store, result: CheckResult, settings: Settings, now: datetime) -> None:
+    """What this tick saw, into the history; after a failed read, only "unknown" for the
+    days up to today that have no record."""
+    if result.failed:
+        today = now.astimezone(settings.zone).date()
+        mark_unknown(store, (d for d in result.days.days() if d <= today), now)
+        return
+    facts = result.facts
+    record_history(store, facts.classification, facts.occurrences, settings, now)
 
 
 def _report_after_first_tick(store: Store, settings: Settings, now: datetime) -> bool:

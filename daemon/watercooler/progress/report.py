@@ -13,14 +13,16 @@ from datetime import date, datetime, timedelta
 
 from watercooler.progress.history import History, read_history
 from watercooler.progress.model import ProgressReport, WeekSummary
+from watercooler.progress.notes import Notes
 from watercooler.progress.weeks import best_runs, monday_of, summarize_weeks
 from watercooler.settings import Settings
 from watercooler.store import Store
 
 
 def dismissed_entries(store: Store) -> set[str]:
-    """The keys of the missed chances the user dismissed."""
-    return {str(row[0]) for row in store.db.execute("SELECT entry FROM journal_dismissed")}
+    """The keys of the missed chances the user dismissed (through the notes, so a fresh
+    database gets them back from the notes file first)."""
+    return set(Notes(store).dismissed())
 
 
 def stored_history(store: Store, settings: Settings, now: datetime) -> History:

@@ -66,6 +66,8 @@ def summarize_weeks(
     dismissed: Collection[str] = (),
 ) -> list[WeekSummary]:
     """Every week from the history's first to ``now``'s, oldest first, with its runs."""
+    if not history.days:
+        return []
     local_now = now.astimezone(settings.zone)
     missed = Counter(
         m.day for m in missed_chances(history, local_now, settings.lunch.end, dismissed)
