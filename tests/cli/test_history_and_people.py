@@ -58,6 +58,24 @@ def test_an_edit_to_a_past_event_changes_the_history(tmp_path: Path, run_cli: Ru
     assert week["people"]["count"] == 1
 
 
+def test_an_edit_weeks_back_reaches_the_history_by_the_next_day(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    ics = tmp_path / "work.ics"
+    ics.write_text(calendar(event("Lunch at my desk", "20260217T120000", "20260217T123000",
+                                  uid="old@t")), encoding="utf-8")  # fmt: skip
+    config = write_config(tmp_path, [ics])
+    assert run_cli("send-due", "--config", str(config), "--now",
+                   "2026-03-13T17:00:00+01:00").returncode == 0  # fmt: skip
+    assert lunch_days(tmp_path)["2026-02-17"] == "alone"
+    ics.write_text(calendar(event("Team lunch", "20260217T120000", "20260217T130000",
+                                  uid="old@t", attendees=[(ME, "ACCEPTED"), (BOB, "ACCEPTED")])),
+                   encoding="utf-8")  # fmt: skip
+    assert run_cli("send-due", "--config", str(config), "--now",
+                   "2026-03-14T09:00:00+01:00").returncode == 0  # fmt: skip
+    assert lunch_days(tmp_path)["2026-02-17"] == "social"
+
+
 def test_days_a_calendar_could_not_be_read_are_unknown_until_it_can_be(
     tmp_path: Path, run_cli: RunCli
 ) -> None:

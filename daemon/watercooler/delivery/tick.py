@@ -68,8 +68,7 @@ def send_due(
     source is missing, nothing is concluded from its absence (see :func:`deliver`).
     ``weekly_report`` makes the week's report when it is due; None sends none.
     """
-    today = now.astimezone(settings.zone).date()
-    history_from = history_start(store, today, settings.backfill_weeks, days_back)
+    history_from = history_start(store, now, settings.zone, settings.backfill_weeks, days_back)
     result = run_check(
         settings, sources, now, days_back, days_ahead, store=store, rules=rules,
         tolerate_failures=True, memo=memo, history_from=history_from,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from watercooler.calendar.records import Occurrence
 from watercooler.classify.classifier import Classification, Classifier
@@ -209,19 +209,29 @@ def mark_unknown(store: Store, days: Iterable[date], now: datetime) -> None:
         )
 
 
-def history_start(store: Store, today: date, backfill_weeks: int, days_back: int) -> date:
-    """The first day the next read should classify for the history: the backfill's start
-    on a first run, else the first day after the last one known (an unknown day, or a gap
-    while nothing ran, is read again), never further back than the backfill."""
+def history_start(
+    store: Store, now: datetime, zone: tzinfo, backfill_weeks: int, days_back: int
+) -> date:
+    """The first day the next read should classify for the history.
+
+    On a first run, the backfill's start. Else the first day after the last one known (an
+    unknown day, or a gap while nothing ran, is read again), and once a local day the whole
+    backfill span again, so an edit to an event weeks ago reaches the history by the next
+    day; never further back than the backfill.
+    """
+    local = now.astimezone(zone)
+    today = local.date()
     earliest = today - timedelta(weeks=backfill_weeks)
     usual = today - timedelta(days=days_back)
+    midnight = _stamp(datetime.combine(today, time(0), zone))
     row = store.db.execute(
         "SELECT (SELECT max(day) FROM lunch_days WHERE outcome != ?), "
-        "(SELECT min(day) FROM lunch_days WHERE outcome = ? AND day >= ?)",
-        (UNKNOWN, UNKNOWN, earliest.isoformat()),
+        "(SELECT min(day) FROM lunch_days WHERE outcome = ? AND day >= ?), "
+        "(SELECT min(seen) FROM lunch_days WHERE day >= ? AND day < ?)",
+        (UNKNOWN, UNKNOWN, earliest.isoformat(), earliest.isoformat(), usual.isoformat()),
     ).fetchone()
-    known, unknown = row
-    if known is None:
+    known, unknown, oldest_look = row
+    if known is None or (oldest_look is not None and oldest_look < midnight):
         return earliest
     wanted = date.fromisoformat(known) + timedelta(days=1)
     if unknown is not None:
