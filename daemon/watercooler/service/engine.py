@@ -19,7 +19,6 @@ from watercooler.check import open_sources
 from watercooler.delivery.deliver import Report
 from watercooler.delivery.friday import next_report_due
 from watercooler.delivery.ledger import Ledger
-from watercooler.delivery.report_content import report_maker
 from watercooler.delivery.tick import send_due
 from watercooler.errors import WatercoolerError
 from watercooler.retention import prune
@@ -171,6 +170,9 @@ class Engine:
         return self.next_due is not None and now >= self.next_due
 
     def _evaluate(self, now: datetime) -> Report | None:
+        # The report's renderers are needed on Fridays only: not before READY.
+        from watercooler.delivery.report_content import report_maker
+
         config = self.config
         self.dirty = False
         self.evaluated_day = now.astimezone(config.settings.zone).date().isoformat()
