@@ -76,14 +76,14 @@ def _current_run(weeks: list[WeekSummary]) -> int:
 
 
 def summary_sentence(week: WeekSummary | None, current: int, best: int) -> str:
-    """Sentences about a week and the runs, as the report's head says them: the goals,
-    the journal's missed chances, then the runs in good words."""
+    """Sentences about a week, as the report's head says them: the goals, then the
+    journal's missed chances (the runs have their own line, :func:`run_words`)."""
     if week is None:
         return "No history yet: it starts with the next poll of your calendar."
     head = goal_words(week)
     if week.missed:
         head += f" {week.missed} missed {_plural(week.missed, 'chance')} in the journal."
-    return f"{head} {run_words(current, best)}"
+    return head
 
 
 def goal_words(week: WeekSummary) -> str:
