@@ -29,6 +29,7 @@ DEFAULT_FILES = {
     "free-lunch-slot": "lunch.yaml",
     "outreach-quota": "outreach.yaml",
     "deadline-celebration": "outreach.yaml",
+    "keep-in-touch": "outreach.yaml",
     "social-unanswered": "social.yaml",
     "social-missed": "social.yaml",
     "monday-plan": "weekly.yaml",
@@ -100,13 +101,13 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 def test_rules_check_on_the_defaults_exits_0_and_counts_them(run_cli: RunCli, config: Path) -> None:
     result = run_cli("--config", str(config), "rules", "check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == "9 rules valid\n"
+    assert result.stdout == "10 rules valid\n"
 
 
 def test_rules_check_on_the_shipped_folder_exits_0(run_cli: RunCli) -> None:
     result = run_cli("rules", "check", str(default_rules_dir()))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == "9 rules valid\n"
+    assert result.stdout == "10 rules valid\n"
 
 
 def test_rules_check_on_a_broken_file_exits_1_with_a_line_per_problem(
@@ -318,7 +319,7 @@ def test_rules_show_prints_a_shipped_rule_as_a_file_to_copy(
         user_rules, "copy.yaml", result.stdout.replace("in_last_workdays: 5", "in_last_workdays: 4")
     )
     checked = run_cli("--config", str(config), "rules", "check")
-    assert checked.stdout == "9 rules valid\n", checked.stdout
+    assert checked.stdout == "10 rules valid\n", checked.stdout
     listing = listed(run_cli("--config", str(config), "rules", "list").stdout)
     assert listing["desk-lunch-streak"] == ("on", str(copy))
 
@@ -387,7 +388,7 @@ def test_rules_list_shows_a_user_override_and_a_switched_off_default_from_the_us
     assert rows["monday-plan"] == ("off", str(quiet))
     assert rows["my-own-rule"] == ("on", str(own))
     assert rows["free-lunch-slot"] == ("on", str(default_rules_dir() / "lunch.yaml"))
-    assert len(rows) == 10
+    assert len(rows) == 11
 
 
 def test_rules_list_warns_about_a_broken_user_file_and_lists_the_rest(

@@ -83,7 +83,7 @@ def test_rules_check_of_a_folder_reads_only_its_yaml_files(run_cli: RunCli, tmp_
 def test_the_users_rules_folder_may_hold_the_schema(run_cli: RunCli, tmp_path: Path) -> None:
     _folder_with_the_schema(tmp_path, run_cli)
     result = run_cli("rules", "check")
-    assert (result.returncode, result.stdout) == (0, "10 rules valid\n"), result.stdout
+    assert (result.returncode, result.stdout) == (0, "11 rules valid\n"), result.stdout
     listing = run_cli("rules", "list")
     assert listing.returncode == 0
     assert listing.stderr == ""

@@ -19,6 +19,7 @@ DEFAULT_IDS = {
     "deadline-celebration",
     "desk-lunch-streak",
     "free-lunch-slot",
+    "keep-in-touch",
     "lunch-swallowed",
     "monday-plan",
     "outreach-quota",
