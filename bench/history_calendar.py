@@ -13,9 +13,9 @@ at the desk, a plain "Lunch"), on some days meetings over the whole lunch window
 work meetings outside it, and now and then a social event (coffee, birthday cake, happy
 hour, a summer or winter party with a hundred people) to which my reply varies
 (accepted, tentative, unanswered, declined; a few are cancelled). Monthly all-hands have
-60-150 attendees; weekly series (standups, 1:1s, syncs, a team lunch) carry EXDATEs and
-overrides; vacation weeks and public holidays are all-day absences. Ordinary meetings
-fill up to exactly ``n`` files. The output is a pure function of ``(n, seed)``.
+60-150 attendees; weekly series (standups, 1:1s, syncs; a few team lunches and coffees)
+carry EXDATEs and overrides; vacation weeks and public holidays are all-day absences.
+Ordinary meetings fill up to exactly ``n`` files. The output is a pure function of ``(n, seed)``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from generate import (
@@ -39,7 +39,7 @@ from generate import (
     _weighted,
 )
 
-VERSION = 1
+VERSION = 3
 """Bump when the output for a given ``(n, seed)`` changes, so cached vdirs are rebuilt."""
 START = date(2024, 12, 16)
 WEEKS = 107
@@ -163,6 +163,9 @@ _AFTERNOON = ((14, 0), (14, 30), (15, 0), (15, 30), (16, 0), (16, 30), (17, 0))
 _MY_REPLY = (("ACCEPTED", 62), ("TENTATIVE", 10), ("NEEDS-ACTION", 13), ("DECLINED", 15))
 _SOCIAL_REPLY = (("ACCEPTED", 55), ("TENTATIVE", 12), ("NEEDS-ACTION", 15), ("DECLINED", 18))
 _OTHER_REPLY = (("ACCEPTED", 60), ("TENTATIVE", 10), ("NEEDS-ACTION", 18), ("DECLINED", 12))
+_SHORT = frozenset({"one_on_one", "coffee"})
+SOCIAL_SERIES = ("team_lunch",) * 4 + ("coffee",) * 6
+"""The weekly series that are social; every other series is work (standups, 1:1s, syncs)."""
 _LUNCH_KINDS = (
     ("team", 22),
     ("with", 18),
@@ -318,15 +321,20 @@ def _all_hands(rng: random.Random, company: Company, day: date) -> EventPlan:
     )
 
 
-def _series(rng: random.Random, company: Company, first: date, last: date) -> list[EventPlan]:
+def _series(
+    rng: random.Random, company: Company, first: date, last: date, kind: str
+) -> list[EventPlan]:
     """A weekly series with EXDATEs and overrides (one moved, one declined)."""
     day = first + timedelta(days=rng.randrange(max(1, (last - first).days - 60)))
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    kind = rng.choice(("standup", "one_on_one", "sync", "sync", "team_lunch"))
     if kind == "team_lunch":
         organizer, attendees = _invite(rng, company.team, rng.randint(3, 7))
         start, title = _at(day, 12), "Team lunch"
+    elif kind == "coffee":
+        friend = rng.choice(company.circle)
+        organizer, attendees = _invite(rng, [friend], 1, reply=_SOCIAL_REPLY)
+        start, title = _at(day, 15, 30), f"Coffee with {friend.name.split()[0]}"
     elif kind == "standup":
         organizer, attendees = _invite(rng, company.team, rng.randint(4, 7))
         start, title = _at(day, 9, 30), "Team standup"
@@ -337,7 +345,7 @@ def _series(rng: random.Random, company: Company, first: date, last: date) -> li
     else:
         organizer, attendees = _invite(rng, _pool(rng, company), rng.randint(3, 8))
         start, title = _at(day, *rng.choice(_MORNING + _AFTERNOON)), "Weekly sync"
-    length = timedelta(minutes=15 if kind == "standup" else 60 if kind != "one_on_one" else 30)
+    length = timedelta(minutes=15 if kind == "standup" else 30 if kind in _SHORT else 60)
     count = rng.randint(6, 52)
     master = EventPlan(_uid(rng), title, start, start + length, organizer, attendees)
     master.rrule = f"FREQ=WEEKLY;COUNT={count}"
@@ -389,13 +397,16 @@ def plan(n: int, seed: int) -> list[list[EventPlan]]:
     workdays = [d for d in days if d.weekday() < 5]
     absences, away = _absences(rng, workdays)
     files: list[list[EventPlan]] = [[ev] for ev in absences]
+    socials: dict[date, list[EventPlan]] = {}
     for day in workdays:
         if day in away:
             continue
         kind = _weighted(rng, _LUNCH_KINDS)
         files += [[ev] for ev in _lunch(rng, company, day, kind)]
-        if rng.random() < 0.45:
-            files.append([_social(rng, company, day)])
+        if rng.random() < 0.6:
+            social = _social(rng, company, day)
+            files.append([social])
+            socials.setdefault(_day_of(social), []).append(social)
     for year in sorted({d.year for d in days}):
         for day in (date(year, 6, 26), date(year, 12, 12)):
             if START <= day < days[-1]:
@@ -403,11 +414,30 @@ def plan(n: int, seed: int) -> list[list[EventPlan]]:
                 files.append([_party(rng, company, day, title)])
     firsts = [d for d in workdays if d.day <= 7 and d.weekday() == 3]
     files += [[_all_hands(rng, company, d)] for d in firsts]
-    files += [_series(rng, company, days[0], days[-1]) for _ in range(n * 4 // 100)]
+    kinds = list(SOCIAL_SERIES) + [
+        rng.choice(("standup", "one_on_one", "sync", "sync"))
+        for _ in range(n * 4 // 100 - len(SOCIAL_SERIES))
+    ]
+    files += [_series(rng, company, days[0], days[-1], kind) for kind in kinds]
     while len(files) < n:
         day = rng.choice(workdays)
-        files.append([_meeting(rng, company, day, _MORNING + _AFTERNOON)])
+        clashes_allowed = rng.random() < 0.1  # most meetings leave the day's socials free
+        for _ in range(8):
+            meeting = _meeting(rng, company, day, _MORNING + _AFTERNOON)
+            if clashes_allowed or _clear_of(meeting, socials.get(day, ())):
+                break
+        files.append([meeting])
     return files[:n]
+
+
+def _day_of(event: EventPlan) -> date:
+    start = event.start
+    return start.date() if isinstance(start, datetime) else start
+
+
+def _clear_of(event: EventPlan, others: Sequence[EventPlan]) -> bool:
+    """Whether an event overlaps none of the others."""
+    return all(event.end <= other.start or event.start >= other.end for other in others)
 
 
 def generate_history(n: int, out_dir: Path, seed: int = 0) -> Summary:

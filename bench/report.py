@@ -258,10 +258,11 @@ def verdict(value: float, goal: float) -> str:
 def print_results(result: dict[str, Any]) -> None:
     """The figures, as README's table shows them."""
     fill = result["backfill"]
-    print(
-        f"backfill: first send-due over {WEEKS} weeks: {fill['wall_s']:.1f} s wall, "
-        f"{fill['user_s'] + fill['sys_s']:.1f} s CPU, peak {fill['peak_mb']:.0f} MB"
-    )
+    if fill is not None:
+        print(
+            f"backfill: first send-due over {WEEKS} weeks: {fill['wall_s']:.1f} s wall, "
+            f"{fill['user_s'] + fill['sys_s']:.1f} s CPU, peak {fill['peak_mb']:.0f} MB"
+        )
     rows = result["rows"]
     print(
         f"history: {rows['lunch_days']} lunch days ({rows['first_day']} to {rows['last_day']}),"
@@ -309,23 +310,22 @@ def print_results(result: dict[str, Any]) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Generate (or reuse) the calendar, backfill a fresh state, time, measure the size."""
     args.workdir.mkdir(parents=True, exist_ok=True)
-    vdir = dataset(args.workdir, args.events, args.seed)
-    folder = Path(tempfile.mkdtemp(prefix="report-", dir=args.workdir))
+    result: dict[str, Any] = {
+        "events": args.events,
+        "seed": args.seed,
+        "python": platform.python_version(),
+        "now": NOW.isoformat(),
+        "backfill": None,
+    }
+    folder = args.reuse or Path(tempfile.mkdtemp(prefix="report-", dir=args.workdir))
+    config = folder / "run" / "config.toml"
+    env = child_env(folder)
     try:
-        config = write_config(folder / "run", vdir)
-        env = child_env(folder)
-        _log(f"backfilling {WEEKS} weeks with one send-due ...")
-        result: dict[str, Any] = {
-            "events": args.events,
-            "seed": args.seed,
-            "python": platform.python_version(),
-            "now": NOW.isoformat(),
-        }
-        result["backfill"] = {
-            k: v
-            for k, v in backfill(config, env, args.timeout).items()
-            if k not in ("stdout", "stderr", "argv")
-        }
+        if args.reuse is None:
+            write_config(config.parent, dataset(args.workdir, args.events, args.seed))
+            _log(f"backfilling {WEEKS} weeks with one send-due ...")
+            fill = backfill(config, env, args.timeout)
+            result["backfill"] = {k: fill[k] for k in ("wall_s", "user_s", "sys_s", "peak_mb")}
         database = folder / "run" / "state" / "watercooler.sqlite"
         rows = result["rows"] = row_counts(database)
         days = (
@@ -340,10 +340,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.profile:
             print_profile(config, env, folder)
     finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
+        if args.keep or args.reuse is not None:
+            _log(f"kept {folder} (--reuse it to time again without the backfill)")
         else:
-            _log(f"kept {folder}")
+            shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
@@ -356,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800, help="for the backfill")
     parser.add_argument("--profile", action="store_true", help="print cProfile of a report")
     parser.add_argument("--keep", action="store_true", help="keep the state folder")
+    parser.add_argument(
+        "--reuse", type=Path, help="a folder kept by --keep: time its history, no backfill"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--measure-once", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
