@@ -39,7 +39,7 @@ from generate import (
     _weighted,
 )
 
-VERSION = 3
+VERSION = 5
 """Bump when the output for a given ``(n, seed)`` changes, so cached vdirs are rebuilt."""
 START = date(2024, 12, 16)
 WEEKS = 107
@@ -160,6 +160,8 @@ MEETINGS = (
 )
 _MORNING = ((8, 30), (9, 0), (9, 30), (10, 0), (10, 30), (11, 0))
 _AFTERNOON = ((14, 0), (14, 30), (15, 0), (15, 30), (16, 0), (16, 30), (17, 0))
+_SERIES_SLOTS = ((8, 30), (9, 0), (14, 0), (14, 30))
+"""Where work series go: clear of the lunch window and of the times socials have."""
 _MY_REPLY = (("ACCEPTED", 62), ("TENTATIVE", 10), ("NEEDS-ACTION", 13), ("DECLINED", 15))
 _SOCIAL_REPLY = (("ACCEPTED", 55), ("TENTATIVE", 12), ("NEEDS-ACTION", 15), ("DECLINED", 18))
 _OTHER_REPLY = (("ACCEPTED", 60), ("TENTATIVE", 10), ("NEEDS-ACTION", 18), ("DECLINED", 12))
@@ -308,7 +310,7 @@ def _party(rng: random.Random, company: Company, day: date, title: str) -> Event
 
 
 def _all_hands(rng: random.Random, company: Company, day: date) -> EventPlan:
-    start = _at(day, 16)
+    start = _at(day, 14)
     organizer, attendees = _invite(rng, company.everyone, rng.randint(60, 150))
     return EventPlan(
         _uid(rng),
@@ -341,10 +343,10 @@ def _series(
     elif kind == "one_on_one":
         friend = rng.choice(company.team + company.circle[:20])
         organizer, attendees = _invite(rng, [friend], 1)
-        start, title = _at(day, *rng.choice(_AFTERNOON)), f"1:1 Ana / {friend.name.split()[0]}"
+        start, title = _at(day, *rng.choice(_SERIES_SLOTS)), f"1:1 Ana / {friend.name.split()[0]}"
     else:
         organizer, attendees = _invite(rng, _pool(rng, company), rng.randint(3, 8))
-        start, title = _at(day, *rng.choice(_MORNING + _AFTERNOON)), "Weekly sync"
+        start, title = _at(day, *rng.choice(_SERIES_SLOTS)), "Weekly sync"
     length = timedelta(minutes=15 if kind == "standup" else 30 if kind in _SHORT else 60)
     count = rng.randint(6, 52)
     master = EventPlan(_uid(rng), title, start, start + length, organizer, attendees)
@@ -398,11 +400,20 @@ def plan(n: int, seed: int) -> list[list[EventPlan]]:
     absences, away = _absences(rng, workdays)
     files: list[list[EventPlan]] = [[ev] for ev in absences]
     socials: dict[date, list[EventPlan]] = {}
+    for kind in SOCIAL_SERIES:
+        series = _series(rng, company, days[0], days[-1], kind)
+        files.append(series)
+        for occurrence in _weekly(series[0]):
+            socials.setdefault(_day_of(occurrence), []).append(occurrence)
     for day in workdays:
         if day in away:
             continue
-        kind = _weighted(rng, _LUNCH_KINDS)
-        files += [[ev] for ev in _lunch(rng, company, day, kind)]
+        team_lunch = any(s.summary == "Team lunch" for s in socials.get(day, ()))
+        kind = "none" if team_lunch else _weighted(rng, _LUNCH_KINDS)
+        lunch = _lunch(rng, company, day, kind)
+        files += [[ev] for ev in lunch]
+        if kind in ("team", "with"):
+            socials.setdefault(day, []).extend(lunch)
         if rng.random() < 0.6:
             social = _social(rng, company, day)
             files.append([social])
@@ -414,20 +425,31 @@ def plan(n: int, seed: int) -> list[list[EventPlan]]:
                 files.append([_party(rng, company, day, title)])
     firsts = [d for d in workdays if d.day <= 7 and d.weekday() == 3]
     files += [[_all_hands(rng, company, d)] for d in firsts]
-    kinds = list(SOCIAL_SERIES) + [
+    kinds = [
         rng.choice(("standup", "one_on_one", "sync", "sync"))
         for _ in range(n * 4 // 100 - len(SOCIAL_SERIES))
     ]
     files += [_series(rng, company, days[0], days[-1], kind) for kind in kinds]
     while len(files) < n:
         day = rng.choice(workdays)
-        clashes_allowed = rng.random() < 0.1  # most meetings leave the day's socials free
+        clashes_allowed = rng.random() < 0.02  # most meetings leave the day's socials free
         for _ in range(8):
             meeting = _meeting(rng, company, day, _MORNING + _AFTERNOON)
             if clashes_allowed or _clear_of(meeting, socials.get(day, ())):
                 break
         files.append([meeting])
     return files[:n]
+
+
+def _weekly(master: EventPlan) -> list[EventPlan]:
+    """The occurrences of a weekly series with a COUNT (EXDATEs and overrides ignored)."""
+    assert master.rrule is not None
+    count = int(master.rrule.rpartition("COUNT=")[2])
+    step = timedelta(weeks=1)
+    return [
+        replace(master, start=master.start + step * n, end=master.end + step * n, rrule=None)
+        for n in range(count)
+    ]
 
 
 def _day_of(event: EventPlan) -> date:
