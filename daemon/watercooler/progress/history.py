@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from watercooler.calendar.records import Occurrence
@@ -66,40 +66,14 @@ class History:
     days: dict[date, DayRecord]
     socials: tuple[SocialRecord, ...]
     contacts: tuple[Contact, ...]
-    _social_days: dict[date, list[int]] = field(init=False, repr=False, compare=False)
-    _contact_days: dict[date, list[int]] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Positions by day, so a week's lookup does not scan two years of contacts.
-        object.__setattr__(self, "_social_days", _positions_by_day(self.socials))
-        object.__setattr__(self, "_contact_days", _positions_by_day(self.contacts))
 
     def socials_on(self, first: date, last: date) -> list[SocialRecord]:
-        """The social occurrences whose local day is between two dates, in their order."""
-        return [self.socials[n] for n in _positions(self._social_days, first, last)]
+        """The social occurrences whose local day is between two dates."""
+        return [s for s in self.socials if first <= s.day <= last]
 
     def contacts_on(self, first: date, last: date) -> list[Contact]:
-        """The contacts whose local day is between two dates, in their order."""
-        return [self.contacts[n] for n in _positions(self._contact_days, first, last)]
-
-
-def _positions_by_day(items: Iterable[SocialRecord | Contact]) -> dict[date, list[int]]:
-    found: dict[date, list[int]] = {}
-    for position, item in enumerate(items):
-        found.setdefault(item.day, []).append(position)
-    return found
-
-
-def _positions(by_day: dict[date, list[int]], first: date, last: date) -> list[int]:
-    """The positions of the items between two dates, in the order they are held."""
-    span = (last - first).days + 1
-    if span <= 0:
-        return []
-    if span <= len(by_day):
-        days: Iterable[date] = (first + timedelta(days=n) for n in range(span))
-    else:
-        days = (day for day in by_day if first <= day <= last)
-    return sorted(n for day in days for n in by_day.get(day, ()))
+        """The contacts whose local day is between two dates."""
+        return [c for c in self.contacts if first <= c.day <= last]
 
 
 def record_history(
