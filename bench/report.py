@@ -129,6 +129,9 @@ def row_counts(database: Path) -> dict[str, Any]:
         }
         first, last = db.execute("SELECT min(day), max(day) FROM lunch_days").fetchone()
         counts["first_day"], counts["last_day"] = first, last
+        counts["to_now"] = db.execute(
+            "SELECT count(*) FROM lunch_days WHERE day <= ?", (NOW.date().isoformat(),)
+        ).fetchone()[0]
         counts["outcomes"] = dict(
             db.execute("SELECT outcome, count(*) FROM lunch_days GROUP BY outcome ORDER BY 2 DESC")
         )
@@ -265,9 +268,10 @@ def print_results(result: dict[str, Any]) -> None:
         )
     rows = result["rows"]
     print(
-        f"history: {rows['lunch_days']} lunch days ({rows['first_day']} to {rows['last_day']}),"
-        f" {rows['social_seen']} social occurrences, {rows['contacts']} contacts "
-        f"({rows['people']} distinct people)"
+        f"history: {rows['lunch_days']} lunch days ({rows['first_day']} to {rows['last_day']};"
+        f" {rows['to_now']} of them up to {NOW.date()}; {WEEKS} weeks are {WEEKS * 7} days),"
+        f" {rows['social_seen']} social occurrences, {rows['contacts']} contacts"
+        f" ({rows['people']} distinct people)"
     )
     print(f"  lunch outcomes: {rows['outcomes']}")
     print(f"  social statuses: {rows['social_statuses']}")
