@@ -168,6 +168,9 @@ _OTHER_REPLY = (("ACCEPTED", 60), ("TENTATIVE", 10), ("NEEDS-ACTION", 18), ("DEC
 _SHORT = frozenset({"one_on_one", "coffee"})
 SOCIAL_SERIES = ("team_lunch",) * 4 + ("coffee",) * 6
 """The weekly series that are social; every other series is work (standups, 1:1s, syncs)."""
+DENSE_SERIES = ("team_lunch",) * 150 + ("coffee",) * 6
+"""``dense``: a team lunch series for nearly every week and weekday, so that the history
+holds about seven times the contacts (a stress case, not a realistic calendar)."""
 _LUNCH_KINDS = (
     ("team", 22),
     ("with", 18),
@@ -390,8 +393,9 @@ def _absences(rng: random.Random, workdays: Sequence[date]) -> tuple[list[EventP
     return events, away
 
 
-def plan(n: int, seed: int) -> list[list[EventPlan]]:
+def plan(n: int, seed: int, dense: bool = False) -> list[list[EventPlan]]:
     """The files' events (a master and its overrides per file), exactly ``n`` files."""
+    social_series = DENSE_SERIES if dense else SOCIAL_SERIES
     rng = random.Random(f"watercooler-report-bench:{seed}")  # test data, not secrets
     people = colleagues()
     company = Company(people[:TEAM], people[TEAM : TEAM + CIRCLE], people)
@@ -400,7 +404,7 @@ def plan(n: int, seed: int) -> list[list[EventPlan]]:
     absences, away = _absences(rng, workdays)
     files: list[list[EventPlan]] = [[ev] for ev in absences]
     socials: dict[date, list[EventPlan]] = {}
-    for kind in SOCIAL_SERIES:
+    for kind in social_series:
         series = _series(rng, company, days[0], days[-1], kind)
         files.append(series)
         for occurrence in _weekly(series[0]):
@@ -427,7 +431,7 @@ def plan(n: int, seed: int) -> list[list[EventPlan]]:
     files += [[_all_hands(rng, company, d)] for d in firsts]
     kinds = [
         rng.choice(("standup", "one_on_one", "sync", "sync"))
-        for _ in range(n * 4 // 100 - len(SOCIAL_SERIES))
+        for _ in range(n * 4 // 100 - len(social_series))
     ]
     files += [_series(rng, company, days[0], days[-1], kind) for kind in kinds]
     while len(files) < n:
@@ -462,11 +466,11 @@ def _clear_of(event: EventPlan, others: Sequence[EventPlan]) -> bool:
     return all(event.end <= other.start or event.start >= other.end for other in others)
 
 
-def generate_history(n: int, out_dir: Path, seed: int = 0) -> Summary:
+def generate_history(n: int, out_dir: Path, seed: int = 0, dense: bool = False) -> Summary:
     """Write ``n`` .ics files into ``out_dir`` (which must be empty or missing)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"watercooler-report-bench:render:{seed}")  # test data, not secrets
-    files = plan(n, seed)
+    files = plan(n, seed, dense)
     written = 0
     for events in files:
         data = _render_calendar(rng, events)

@@ -23,6 +23,8 @@ How:
 * The size is SQLite's ``dbstat`` (whole pages) of ``lunch_days``, ``social_seen`` and
   ``contacts`` with their indexes, divided by the years the lunch days cover.
 * ``--profile`` prints cProfile's top functions of one report in a fresh process.
+* ``--dense`` writes a stress case instead: a weekly team lunch series for nearly every
+  weekday (150 of them), so the history holds about seven times the contacts.
 
 Usage::
 
@@ -63,17 +65,17 @@ GOAL_S = 0.5
 HISTORY_TABLES = ("lunch_days", "social_seen", "contacts")
 
 
-def dataset(workdir: Path, events: int, seed: int) -> Path:
+def dataset(workdir: Path, events: int, seed: int, dense: bool = False) -> Path:
     """The cached vdir for ``(events, seed)``, generated (into a ``.partial`` folder renamed
     at the end, so an interrupted run leaves nothing that looks cached) when missing."""
-    name = f"history-{events}-seed{seed}-v{VERSION}"
+    name = f"history-{events}-seed{seed}{'-dense' if dense else ''}-v{VERSION}"
     target = workdir / name
     if target.is_dir():
         return target
     partial = workdir / f"{name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     _log(f"generating {events} events into {target} ...")
-    summary = generate_history(events, partial, seed)
+    summary = generate_history(events, partial, seed, dense)
     partial.rename(target)
     _log(
         f"  {summary.files} files, {summary.series} series, {summary.lunches} lunch events, "
@@ -317,6 +319,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "events": args.events,
         "seed": args.seed,
+        "dense": args.dense,
         "python": platform.python_version(),
         "now": NOW.isoformat(),
         "backfill": None,
@@ -326,7 +329,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     env = child_env(folder)
     try:
         if args.reuse is None:
-            write_config(config.parent, dataset(args.workdir, args.events, args.seed))
+            write_config(config.parent, dataset(args.workdir, args.events, args.seed, args.dense))
             _log(f"backfilling {WEEKS} weeks with one send-due ...")
             fill = backfill(config, env, args.timeout)
             result["backfill"] = {k: fill[k] for k in ("wall_s", "user_s", "sys_s", "peak_mb")}
@@ -355,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--dense", action="store_true", help="a team lunch series nearly every day (stress)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="fresh report processes")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--timeout", type=float, default=1800, help="for the backfill")
