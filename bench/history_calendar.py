@@ -170,7 +170,7 @@ SOCIAL_SERIES = ("team_lunch",) * 4 + ("coffee",) * 6
 """The weekly series that are social; every other series is work (standups, 1:1s, syncs)."""
 DENSE_SERIES = ("team_lunch",) * 150 + ("coffee",) * 6
 """``dense``: a team lunch series for nearly every week and weekday, so that the history
-holds about seven times the contacts (a stress case, not a realistic calendar)."""
+holds about six times the contacts (a stress case, not a realistic calendar)."""
 _LUNCH_KINDS = (
     ("team", 22),
     ("with", 18),

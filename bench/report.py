@@ -24,7 +24,7 @@ How:
   ``contacts`` with their indexes, divided by the years the lunch days cover.
 * ``--profile`` prints cProfile's top functions of one report in a fresh process.
 * ``--dense`` writes a stress case instead: a weekly team lunch series for nearly every
-  weekday (150 of them), so the history holds about seven times the contacts.
+  weekday (150 of them), so the history holds about six times the contacts.
 
 Usage::
 
