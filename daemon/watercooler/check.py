@@ -21,7 +21,7 @@ from watercooler.errors import ConfigError, SourceError, validation_message
 from watercooler.progress.history import overlay, snapshot
 from watercooler.progress.report import dismissed_entries, stored_history
 from watercooler.rulebook.evaluate import Assessment, assess
-from watercooler.rulebook.format import LunchTrigger, Rule
+from watercooler.rulebook.format import LunchTrigger, PeopleTrigger, Rule, WeeklyTrigger
 from watercooler.rulebook.values import Facts
 from watercooler.settings import Settings, SourceSettings
 from watercooler.sources import CalendarSource, open_source
@@ -177,15 +177,19 @@ def _facts(
     store: Store | None,
     rules: Sequence[Rule],
 ) -> Facts:
-    """What the rules see; with a store, the stored history with these days laid over it."""
+    """What the rules see. With a store: this read's snapshot of the history (which a tick
+    records), and, when a rule looks back further (a weekly or people rule), the stored
+    history with the snapshot laid over it, and the journal's dismissals."""
+    if store is None or not rules:
+        return Facts(classification, tuple(occurrences), seen, settings, days)
+    fresh = snapshot(classification, occurrences, settings)
     history, dismissed = None, frozenset[str]()
-    if store is not None and rules:
-        fresh = snapshot(classification, occurrences, settings)
+    if any(isinstance(rule.trigger, WeeklyTrigger | PeopleTrigger) for rule in rules):
         history = overlay(stored_history(store, settings, now), fresh)
         dismissed = frozenset(dismissed_entries(store))
     return Facts(
         classification, tuple(occurrences), seen, settings, days, history=history,
-        dismissed=dismissed,
+        dismissed=dismissed, snapshot=fresh,
     )  # fmt: skip
 
 

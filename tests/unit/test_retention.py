@@ -24,7 +24,7 @@ from watercooler.calendar.timeline import read_timeline
 from watercooler.classify.classifier import classify
 from watercooler.delivery.ledger import Ledger, stamp
 from watercooler.errors import ConfigError
-from watercooler.progress.history import record_history
+from watercooler.progress.history import record_history, snapshot
 from watercooler.retention import BATCH, PruneReport, prune
 from watercooler.rulebook.nudge import Nudge
 from watercooler.settings import load_settings
@@ -338,7 +338,9 @@ def poll_daily(tmp_path: Path, days: int, kept: int = DAYS_KEPT) -> Year:
         seen_window = window(now)
         occurrences = read_timeline([VdirSource(vdir)], seen_window, store=store, used=used)
         dates = [now.date() + timedelta(days=n) for n in range(-1, 2)]
-        record_history(store, classify(occurrences, dates, config), occurrences, config, now)
+        record_history(
+            store, snapshot(classify(occurrences, dates, config), occurrences, config), now
+        )
         ledger.plan([nudge(f"lunch/{now:%F}", now), nudge(f"social/{now:%F}", now)], now)
         send(ledger, [f"lunch/{now:%F}"], f"lunch/{now:%F}", now)
         ledger.mark(f"social/{now:%F}", "expired", "its useful time passed", now)

@@ -17,7 +17,7 @@ from watercooler.delivery.deliver import Report, deliver
 from watercooler.delivery.friday import WeeklyReportMaker, plan_weekly_report, report_due
 from watercooler.delivery.ledger import Ledger
 from watercooler.delivery.notifier import Notifier
-from watercooler.progress.history import history_start, mark_unknown, record_history
+from watercooler.progress.history import history_start, mark_unknown, record_history, snapshot
 from watercooler.rulebook.format import (
     LunchTrigger,
     PeopleTrigger,
@@ -107,7 +107,8 @@ def _record_history(store: Store, result: CheckResult, settings: Settings, now: 
         mark_unknown(store, (d for d in result.days.days() if d <= today), now)
         return
     facts = result.facts
-    record_history(store, facts.classification, facts.occurrences, settings, now)
+    seen = facts.snapshot or snapshot(facts.classification, facts.occurrences, settings)
+    record_history(store, seen, now)
 
 
 def _report_after_first_tick(store: Store, settings: Settings, now: datetime) -> bool:

@@ -20,7 +20,6 @@ from watercooler.classify.classifier import (
     Lunch,
     SocialFacts,
     SocialStatus,
-    bucket_by_day,
 )
 from watercooler.rulebook.nudge import occurrence_subject
 from watercooler.settings import Settings
@@ -138,11 +137,6 @@ def social_evidence(
         key=lambda o: o.start,
     )  # fmt: skip
     return _titles(o.info.summary for o in clashes)
-
-
-def occurrences_by_day(occurrences: Iterable[Occurrence]) -> dict[date, list[Occurrence]]:
-    """Each local date with the occurrences that touch it (for the evidence)."""
-    return dict(bucket_by_day(occurrences))
 
 
 def _titles(summaries: Iterable[str]) -> tuple[str, ...]:

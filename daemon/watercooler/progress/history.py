@@ -16,14 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from watercooler.calendar.records import Occurrence
-from watercooler.classify.classifier import Classification, Classifier
-from watercooler.progress.encounters import (
-    Contact,
-    contacts,
-    lunch_evidence,
-    occurrences_by_day,
-    social_evidence,
-)
+from watercooler.classify.classifier import Classification, Classifier, bucket_by_day
+from watercooler.progress.encounters import Contact, contacts, lunch_evidence, social_evidence
 from watercooler.rulebook.nudge import occurrence_subject
 from watercooler.settings import Settings
 from watercooler.store import Store
@@ -67,31 +61,53 @@ class History:
     socials: tuple[SocialRecord, ...]
     contacts: tuple[Contact, ...]
 
-    def socials_on(self, first: date, last: date) -> list[SocialRecord]:
-        """The social occurrences whose local day is between two dates."""
-        return [s for s in self.socials if first <= s.day <= last]
 
-    def contacts_on(self, first: date, last: date) -> list[Contact]:
-        """The contacts whose local day is between two dates."""
-        return [c for c in self.contacts if first <= c.day <= last]
-
-
-def record_history(
-    store: Store,
-    classification: Classification,
-    occurrences: Sequence[Occurrence],
-    settings: Settings,
-    now: datetime,
-) -> None:
-    """Replace the history of the classified days with what a complete read saw."""
+def snapshot(
+    classification: Classification, occurrences: Sequence[Occurrence], settings: Settings
+) -> History:
+    """What a classification makes of the history, as a value: the rules see the days they
+    judge this way, and :func:`record_history` writes it. With ``notify.redact`` it holds
+    no event titles (the evidence only says how many events)."""
     if not classification.days:
+        return History(date.min, date.min, {}, (), ())
+    keep = not settings.notify.redact
+    classifier = Classifier(settings)
+    by_day = bucket_by_day(occurrences)
+    days = {
+        d.date: DayRecord(
+            d.date, str(d.lunch), _kept(lunch_evidence(d, by_day.get(d.date, ()), classifier), keep)
+        )
+        for d in classification.days
+    }
+    socials = []
+    for item in classification.social:
+        start = item.occurrence.start
+        evidence = social_evidence(item, by_day.get(start.date(), ()), classifier)
+        socials.append(
+            SocialRecord(occurrence_subject(item.occurrence), start.date(), start,
+                         printable(item.occurrence.info.summary, 120) if keep else "",
+                         str(item.status), _kept(evidence, keep))
+        )  # fmt: skip
+    first, last = classification.days[0].date, classification.days[-1].date
+    return History(first, last, days, tuple(socials), tuple(contacts(classification, settings)))
+
+
+def record_history(store: Store, seen: History, now: datetime) -> None:
+    """Replace the history of the days ``seen`` covers (a :func:`snapshot` of a complete
+    read) with it; a person forgotten since is left out."""
+    if not seen.days:
         return
-    first = classification.days[0].date.isoformat()
-    last = classification.days[-1].date.isoformat()
-    days, socials = _rows(classification, occurrences, settings, _stamp(now))
+    when = _stamp(now)
+    span = (seen.first.isoformat(), seen.last.isoformat())
+    days = [(d.day.isoformat(), d.outcome, when, _json(d.evidence)) for d in seen.days.values()]
+    socials = [
+        (s.subject, _stamp(s.start), s.summary, s.status, when, s.day.isoformat(),
+         _json(s.evidence))
+        for s in seen.socials
+    ]  # fmt: skip
     people = [
         (c.subject, c.address, c.name, c.day.isoformat(), _stamp(c.start), c.size, c.kind)
-        for c in contacts(classification, settings)
+        for c in seen.contacts
     ]
     with store.transaction() as db:
         db.executemany(
@@ -100,80 +116,19 @@ def record_history(
             "evidence = excluded.evidence",
             days,
         )
-        db.execute("DELETE FROM social_seen WHERE day BETWEEN ? AND ?", (first, last))
+        db.execute("DELETE FROM social_seen WHERE day BETWEEN ? AND ?", span)
         db.executemany(
             "INSERT OR REPLACE INTO social_seen "
             "(subject, start, summary, status, seen, day, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)",
             socials,
         )
-        db.execute("DELETE FROM contacts WHERE day BETWEEN ? AND ?", (first, last))
+        db.execute("DELETE FROM contacts WHERE day BETWEEN ? AND ?", span)
         db.executemany(
             "INSERT OR REPLACE INTO contacts (subject, address, name, day, start, size, kind) "
             "SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM forgotten_people f "
             "WHERE f.address = ?2 AND f.until >= ?5)",
             people,
         )
-
-
-def _rows(
-    classification: Classification,
-    occurrences: Sequence[Occurrence],
-    settings: Settings,
-    seen: str,
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """The lunch-day rows and social rows to write, with their evidence."""
-    keep_titles = not settings.notify.redact
-    classifier = Classifier(settings)
-    by_day = occurrences_by_day(occurrences)
-    days: list[tuple[object, ...]] = [
-        (d.date.isoformat(), str(d.lunch), seen,
-         _evidence(lunch_evidence(d, by_day.get(d.date, ()), classifier), keep_titles))
-        for d in classification.days
-    ]  # fmt: skip
-    socials: list[tuple[object, ...]] = []
-    for item in classification.social:
-        start = item.occurrence.start
-        nearby = by_day.get(start.date(), ())
-        summary = printable(item.occurrence.info.summary, 120) if keep_titles else ""
-        socials.append(
-            (occurrence_subject(item.occurrence), _stamp(start), summary, str(item.status),
-             seen, start.date().isoformat(),
-             _evidence(social_evidence(item, nearby, classifier), keep_titles))
-        )  # fmt: skip
-    return days, socials
-
-
-def snapshot(
-    classification: Classification, occurrences: Sequence[Occurrence], settings: Settings
-) -> History:
-    """What a classification would record, as a History (nothing written): the rules see
-    the days they are judging this way before the tick records them."""
-    if not classification.days:
-        today = date.min
-        return History(today, today, {}, (), ())
-    days, socials = _rows(classification, occurrences, settings, "")
-    return History(
-        classification.days[0].date,
-        classification.days[-1].date,
-        {
-            date.fromisoformat(str(d[0])): DayRecord(
-                date.fromisoformat(str(d[0])), str(d[1]), _parsed(str(d[3]))
-            )
-            for d in days
-        },
-        tuple(
-            SocialRecord(
-                str(s[0]),
-                date.fromisoformat(str(s[5])),
-                datetime.fromisoformat(str(s[1])),
-                str(s[2]),
-                str(s[3]),
-                _parsed(str(s[6])),
-            )
-            for s in socials
-        ),
-        tuple(contacts(classification, settings)),
-    )
 
 
 def overlay(stored: History, fresh: History) -> History:
@@ -284,10 +239,15 @@ def forget_person(store: Store, addresses: Iterable[str], now: datetime) -> int:
     return removed
 
 
-def _evidence(items: tuple[str, ...], keep_titles: bool) -> str:
-    if not items:
-        return ""
-    return json.dumps(list(items) if keep_titles else [f"{len(items)} events"])
+def _kept(items: tuple[str, ...], keep_titles: bool) -> tuple[str, ...]:
+    """Evidence as kept: the titles, or (redacted) only how many events there were."""
+    if keep_titles or not items:
+        return items
+    return (f"{len(items)} events",)
+
+
+def _json(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items)) if items else ""
 
 
 def _parsed(text: str) -> tuple[str, ...]:

@@ -52,7 +52,7 @@ def build_report(
     shown = every[-weeks:] if weeks > 0 else every
     if redact:
         shown = [replace(week, people=tuple("" for _ in week.people)) for week in shown]
-    current = _current_run(every)
+    current = current_run(every)
     return ProgressReport(
         generated=local_now,
         timezone=str(getattr(settings.zone, "key", settings.zone)),
@@ -65,8 +65,8 @@ def build_report(
     )
 
 
-def _current_run(weeks: list[WeekSummary]) -> int:
-    """The run still going: this week's when it is met, else the last complete week's."""
+def current_run(weeks: list[WeekSummary]) -> int:
+    """The run still going: this week's when it is met (or complete), else last week's."""
     if not weeks:
         return 0
     latest = weeks[-1]

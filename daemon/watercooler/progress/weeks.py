@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from watercooler.progress.encounters import Contact
@@ -100,16 +100,9 @@ def summarize_weeks(
         goals = tuple(
             GoalProgress(g.name, g.label, g.target, g.actual, runs[g.name]) for g in week.goals
         )
-        weeks.append(_replace_runs(week, goals, run))
+        weeks.append(replace(week, goals=goals, streak=run))
         monday += timedelta(weeks=1)
     return weeks
-
-
-def _replace_runs(week: WeekSummary, goals: tuple[GoalProgress, ...], run: int) -> WeekSummary:
-    return WeekSummary(
-        week.monday, week.days, week.lunches, week.socials, week.people, goals, week.rest,
-        run, week.complete, week.missed,
-    )  # fmt: skip
 
 
 def _week(

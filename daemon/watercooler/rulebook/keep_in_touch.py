@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from watercooler.progress.history import History, snapshot
+from watercooler.progress.history import History
 from watercooler.progress.people import PersonStatus, configured_people, suggested_people
-from watercooler.rulebook.values import Facts, clean, week_values
+from watercooler.rulebook.values import Facts, clean, fresh_history, week_gaps, week_values
 from watercooler.text import short_time
 from watercooler.timebox import WEEKDAYS
 
@@ -34,7 +34,7 @@ def judge_people(
     facts: Facts, weekday: str, suggested: bool, due_of: Callable[[date], datetime]
 ) -> list[Judged]:
     """Every person to keep in touch with, on each ``weekday`` of the days looked at."""
-    history = facts.history or snapshot(facts.classification, facts.occurrences, facts.settings)
+    history = facts.history or fresh_history(facts)
     number = WEEKDAYS.index(weekday)
     out = []
     for day in facts.days.days():
@@ -43,7 +43,8 @@ def judge_people(
         due = due_of(day)
         people = _people(history, facts, due, suggested)
         week = week_values(day, facts)
-        gap = week["free_gaps"].split(", ")[0]
+        gaps = week_gaps(day, facts)
+        gap = gaps[0] if gaps else ""
         year, iso_week, _ = day.isocalendar()
         for person in people:
             subject = f"{person.slug}/{year}-W{iso_week:02d}"
@@ -56,7 +57,7 @@ def judge_people(
                 "email": person.addresses[0],
                 "every": _weeks(person),
                 "last_contact": _last_words(person, facts),
-                "gap": gap if gap != "none" else "",
+                "gap": gap,
             }
             out.append(Judged(subject, due, fires, reason, values))
     return out
@@ -72,7 +73,7 @@ def _people(history: History, facts: Facts, due: datetime, suggested: bool) -> l
 def _verdict(person: PersonStatus, due: datetime, gap: str) -> tuple[bool, str]:
     if not person.overdue(due):
         return False, f"seen {person.name} lately; next due {short_time(person.next_due(due))}"
-    if gap == "none":
+    if not gap:
         return False, f"{person.name} is overdue, but no free gap is left this week"
     seen = "never seen" if person.last is None else f"last seen {person.last.day:%a %d %b}"
     return True, f"{person.name} is overdue ({seen}); free: {gap}"

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from watercooler.progress.history import History, snapshot
 from watercooler.progress.missed import MissedChance, missed_chances
-from watercooler.progress.report import goal_words, run_words
+from watercooler.progress.report import current_run, goal_words, run_words
 from watercooler.progress.weeks import best_runs, monday_of, summarize_weeks
-from watercooler.rulebook.values import Facts, clean
+from watercooler.rulebook.values import Facts, clean, fresh_history
 from watercooler.timebox import at_local_time
 
 JOURNAL_ITEMS = 4
@@ -29,26 +28,14 @@ def progress_values(day: date, facts: Facts) -> dict[str, str]:
     return dict(facts.memo[key])
 
 
-def _history(facts: Facts) -> History:
-    if facts.history is not None:
-        return facts.history
-    found = facts.memo.get("snapshot")
-    if found is None:
-        found = snapshot(facts.classification, facts.occurrences, facts.settings)
-        facts.memo["snapshot"] = found
-    return found
-
-
 def _compute(day: date, facts: Facts) -> dict[str, str]:
     settings = facts.settings
     end = at_local_time(day + timedelta(days=1), time(0), settings.zone) - timedelta(seconds=1)
-    history = _history(facts)
+    history = facts.history or fresh_history(facts)
     weeks = summarize_weeks(history, settings, end, facts.dismissed) if history.days else []
     best, _ = best_runs(weeks)
     week = weeks[-1] if weeks else None
-    current = 0
-    if week is not None:
-        current = week.streak if week.met or len(weeks) == 1 else weeks[-2].streak
+    current = current_run(weeks)
     monday = monday_of(day)
     entries = [
         m

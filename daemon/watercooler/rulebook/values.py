@@ -21,8 +21,8 @@ from watercooler.classify.classifier import (
     SocialFacts,
     SocialStatus,
 )
-from watercooler.progress.encounters import Contact, contacts, people_at
-from watercooler.progress.history import History
+from watercooler.progress.encounters import Contact, people_at
+from watercooler.progress.history import History, snapshot
 from watercooler.rulebook.format import PLACEHOLDER
 from watercooler.settings import Settings
 from watercooler.text import printable
@@ -59,6 +59,8 @@ class Facts:
     days classified here)."""
     dismissed: frozenset[str] = frozenset()
     """The journal entries the user dismissed."""
+    snapshot: History | None = None
+    """What these days make of the history (see :func:`fresh_history`)."""
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-run caches: a year of candidates asks about the same weeks over and over."""
 
@@ -66,6 +68,18 @@ class Facts:
     def wanted(self) -> DateRange:
         """The range nudges are emitted for."""
         return self.range or self.days
+
+
+def fresh_history(facts: Facts) -> History:
+    """The history these classified days make, computed once: the snapshot the read took,
+    or (without one) made here from the classification."""
+    if facts.snapshot is not None:
+        return facts.snapshot
+    found: History | None = facts.memo.get("snapshot")
+    if found is None:
+        found = snapshot(facts.classification, facts.occurrences, facts.settings)
+        facts.memo["snapshot"] = found
+    return found
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -118,6 +132,21 @@ def week_values(day: date, facts: Facts) -> dict[str, str]:
     return dict(facts.memo[key])
 
 
+def week_gaps(day: date, facts: Facts) -> list[str]:
+    """An hour (or less) of the longest free gap of at least 30 minutes on each working
+    day from ``day`` to that week's Friday: like "Tue 12:45" to "13:45", in order."""
+    monday = day - timedelta(days=day.weekday())
+    gaps = []
+    for later in _days_between(facts, day, monday + timedelta(days=4)):
+        if later.lunch is Lunch.OFF:
+            continue
+        long_enough = [g for g in later.free_gaps if g[1] - g[0] >= timedelta(minutes=30)]
+        if long_enough:
+            start, end = max(long_enough, key=lambda gap: gap[1] - gap[0])
+            gaps.append(f"{start:%a} {_span(start, min(end, start + timedelta(hours=1)))}")
+    return gaps
+
+
 def _social_between(facts: Facts, first: date, last: date) -> list[SocialFacts]:
     """The social occurrences starting between two dates, from a per-run index by date."""
     index: dict[date, list[SocialFacts]] | None = facts.memo.get("social_by_day")
@@ -151,14 +180,7 @@ def _compute_week_values(day: date, facts: Facts) -> dict[str, str]:
     social = _social_between(facts, monday, day)
     missed = [s for s in social if s.status in MISSED]
     people = _people_met(facts, monday, day)
-    gaps = []
-    for later in _days_between(facts, day, monday + timedelta(days=4)):
-        if later.lunch is Lunch.OFF:
-            continue
-        long_enough = [g for g in later.free_gaps if g[1] - g[0] >= timedelta(minutes=30)]
-        if long_enough:
-            start, end = max(long_enough, key=lambda gap: gap[1] - gap[0])
-            gaps.append(f"{start:%a} {_span(start, min(end, start + timedelta(hours=1)))}")
+    gaps = week_gaps(day, facts)
     return {
         "rule": "",
         "social_lunches": str(sum(1 for d in week_days if d.lunch is Lunch.SOCIAL)),
@@ -187,7 +209,7 @@ def _people_met(facts: Facts, first: date, last: date) -> set[str]:
     index: dict[date, list[Contact]] | None = facts.memo.get("contacts_by_day")
     if index is None:
         index = {}
-        for contact in contacts(facts.classification, facts.settings):
+        for contact in fresh_history(facts).contacts:
             index.setdefault(contact.day, []).append(contact)
         facts.memo["contacts_by_day"] = index
     return {c.address for d, found in index.items() if first <= d <= last for c in found}
