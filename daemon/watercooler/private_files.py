@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -37,16 +38,41 @@ def private_file(path: Path) -> None:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Replace ``path``'s content with ``data``, atomically, readable by its owner alone."""
+    """Replace ``path``'s content with ``data``, atomically, readable by its owner alone,
+    in a folder (made) ``0700``."""
     private_dir(path.parent)
+    write_atomically(path, data, PRIVATE_FILE)
+
+
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path``'s content with ``data`` through a temporary file and a rename,
+    leaving its folder as it is (a file the user named, in a folder of theirs); ``mode``
+    sets the file's permissions, None leaves them to the umask."""
     temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    descriptor = os.open(temporary, flags, 0o666 if mode is None else mode)
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
-        os.chmod(temporary, PRIVATE_FILE)  # an older temporary may have had wider modes
+        if mode is not None:
+            os.chmod(temporary, mode)  # an older temporary may have had wider modes
         temporary.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+
+
+def move_aside(path: Path, why: str = "corrupt") -> Path:
+    """Move a file that must not be overwritten (damaged, or holding what would be lost) to
+    ``<name>.<why>-<when it was last written>``, a number added when that name is taken;
+    return where it went."""
+    written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    base = f"{path.name}.{why}-{written:%Y%m%dT%H%M%SZ}"
+    target = path.with_name(base)
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{base}-{number}")
+    path.replace(target)
+    return target

@@ -31,8 +31,8 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from watercooler.delivery.ledger import stamp
 from watercooler.store import Store
+from watercooler.timebox import stamp
 
 log = logging.getLogger(__name__)
 

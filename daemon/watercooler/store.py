@@ -17,11 +17,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from watercooler.errors import WatercoolerError
-from watercooler.private_files import private_file
+from watercooler.private_files import move_aside, private_file
 from watercooler.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -35,13 +34,7 @@ DELIVERY_WAIT = 60.0
 def _move_aside(path: Path) -> Path:
     """Move a damaged database (and its WAL files) to ``<name>.corrupt-<when it was last
     written>``, so nothing of it is lost and a fresh one can start; return the new path."""
-    written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    target = path.with_name(f"{path.name}.corrupt-{written:%Y%m%dT%H%M%SZ}")
-    number = 1
-    while target.exists():
-        number += 1
-        target = path.with_name(f"{path.name}.corrupt-{written:%Y%m%dT%H%M%SZ}-{number}")
-    path.replace(target)
+    target = move_aside(path)
     for suffix in ("-wal", "-shm"):
         companion = path.with_name(path.name + suffix)
         if companion.exists():

@@ -17,6 +17,17 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 """In ``date.weekday()`` order: ``WEEKDAYS.index(day)`` is that day's number."""
 
 
+def stamp(moment: datetime) -> str:
+    """An aware datetime as the UTC text the store keeps and compares (it sorts like the
+    instants it names)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def unstamp(text: str) -> datetime:
+    """Stored UTC text back to an aware datetime."""
+    return datetime.fromisoformat(text)
+
+
 @dataclass(frozen=True, slots=True)
 class DateRange:
     """Whole local calendar days, ``first`` to ``last`` inclusive."""

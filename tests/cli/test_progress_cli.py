@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -104,9 +105,15 @@ def test_every_format_shows_the_twelve_weeks(
     markdown = report(run_cli, config, cal, "--weeks", "12", "--format", "markdown")
     rows = [line for line in markdown.splitlines() if line.startswith("| 20")]
     assert len(rows) == 12
-    page = tmp_path / "report.html"
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    page = folder / "report.html"
     said = report(run_cli, config, cal, "--weeks", "12", "--format", "html", "--output", str(page))
     assert str(page) in said
+    # The file names people: only its owner reads it; the user's folder is left as it was.
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
     html = page.read_text(encoding="utf-8")
     assert "<script" not in html
     assert all(label in html for label in labels)

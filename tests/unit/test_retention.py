@@ -22,7 +22,7 @@ from watercooler.calendar.parse_cache import cache_key
 from watercooler.calendar.records import Window
 from watercooler.calendar.timeline import read_timeline
 from watercooler.classify.classifier import classify
-from watercooler.delivery.ledger import Ledger, stamp
+from watercooler.delivery.ledger import Ledger
 from watercooler.errors import ConfigError
 from watercooler.progress.history import record_history, snapshot
 from watercooler.retention import BATCH, PruneReport, prune
@@ -30,6 +30,7 @@ from watercooler.rulebook.nudge import Nudge
 from watercooler.settings import load_settings
 from watercooler.sources.files import VdirSource
 from watercooler.store import Store
+from watercooler.timebox import stamp
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 6, 1, 9, 0, tzinfo=BERLIN)

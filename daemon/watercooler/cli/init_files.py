@@ -10,15 +10,13 @@ a password file's content is never shown in a diff.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from watercooler.cli.init_answers import Prompter
-from watercooler.private_files import write_private
+from watercooler.private_files import write_atomically, write_private
 from watercooler.redaction import Redactor
 
 DIFF_LINES = 40
@@ -92,14 +90,7 @@ def write(planned: Planned) -> None:
         write_private(planned.path, planned.content)
         return
     planned.path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = planned.path.with_name(f".{planned.path.name}.tmp")
-    try:
-        temporary.write_bytes(planned.content)
-        os.replace(temporary, planned.path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
+    write_atomically(planned.path, planned.content)
 
 
 def _shown_difference(planned: Planned, existing: bytes, redactor: Redactor) -> str:

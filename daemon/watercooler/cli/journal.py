@@ -197,7 +197,7 @@ def run_list(args: argparse.Namespace, session: Session) -> int:
 
 def run_export(args: argparse.Namespace, session: Session) -> int:
     """``watercooler journal export``: Markdown, to stdout or written atomically."""
-    from watercooler.private_files import write_private
+    from watercooler.cli.render_progress import write_output
     from watercooler.progress.journal import journal_markdown
     from watercooler.progress.notes import Notes
 
@@ -207,13 +207,7 @@ def run_export(args: argparse.Namespace, session: Session) -> int:
     if args.output is None:
         session.write(text)
         return EXIT_OK
-    target = args.output.expanduser()
-    try:
-        write_private(target, session.redactor.scrub(text).encode())
-    except OSError as error:
-        raise WatercoolerError(
-            f"journal export: cannot write {target}: {error.strerror or error}"
-        ) from None
+    target = write_output(args.output, session.redactor.scrub(text), "journal export")
     session.write(f"wrote the journal of {args.weeks} weeks to {target}\n")
     return EXIT_OK
 

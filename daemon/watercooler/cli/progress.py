@@ -78,7 +78,7 @@ def _weeks(text: str) -> int:
 
 def run_report(args: argparse.Namespace, session: Session) -> int:
     """``watercooler report``."""
-    from watercooler.cli.render_progress import render_report, write_atomically
+    from watercooler.cli.render_progress import render_report, write_output
     from watercooler.progress.report import build_report, dismissed_entries, stored_history
 
     settings = session.load_settings(args.config)
@@ -91,9 +91,9 @@ def run_report(args: argparse.Namespace, session: Session) -> int:
     colour = args.output is None and use_colour(args.colour)
     text = render_report(report, args.format, colour=colour)
     if args.output is not None:
-        write_atomically(args.output, text)
+        written = write_output(args.output, text, "report")
         session.write(f"wrote the {args.format} report of {len(report.weeks)} weeks to "
-                      f"{args.output}\n")  # fmt: skip
+                      f"{written}\n")  # fmt: skip
     else:
         session.write(text)
     return EXIT_OK

@@ -8,13 +8,12 @@ at all (a temporary file, then a rename), so a reader never sees half of one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from watercooler.errors import WatercoolerError
+from watercooler.private_files import PRIVATE_FILE, write_atomically
 from watercooler.progress.model import ProgressReport
 from watercooler.progress.people import PersonStatus
 from watercooler.text import one_line, short_time
@@ -39,16 +38,19 @@ def render_report(report: ProgressReport, form: str, *, colour: bool) -> str:
     return render_text(report, color=colour)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a whole file or leave the old one: a temporary file beside it, then a rename."""
+def write_output(path: Path, text: str, what: str) -> Path:
+    """Write a file the user named (``--output``) whole or not at all, readable by its
+    owner alone (it names people); missing folders are made, an existing one is left as it
+    is. Return where it went."""
     target = path.expanduser()
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, text.encode("utf-8"), PRIVATE_FILE)
     except OSError as error:
-        raise WatercoolerError(f"cannot write {target}: {error.strerror or error}") from None
+        raise WatercoolerError(
+            f"{what}: cannot write {target}: {error.strerror or error}"
+        ) from None
+    return target
 
 
 def people_text(

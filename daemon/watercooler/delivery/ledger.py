@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from watercooler.rulebook.nudge import Nudge
 from watercooler.store import Store
 from watercooler.text import printable
+from watercooler.timebox import stamp, unstamp
 
 State = Literal["pending", "sent", "failed", "expired", "dropped"]
 STATES: tuple[State, ...] = ("pending", "sent", "failed", "expired", "dropped")
@@ -33,16 +34,6 @@ _COLUMNS = (
     "key, rule, tip, due, expires, title, body, tags, quiet_hours, state, reason, attempts, "
     "next_attempt, message, sent_at, verdict, attach"
 )
-
-
-def stamp(moment: datetime) -> str:
-    """An aware datetime as the UTC text the ledger stores and compares."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def unstamp(text: str) -> datetime:
-    """Stored UTC text back to an aware datetime."""
-    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from watercooler.calendar.records import Occurrence
 from watercooler.classify.classifier import Classification, Classifier, bucket_by_day
@@ -22,12 +22,9 @@ from watercooler.rulebook.nudge import occurrence_subject
 from watercooler.settings import Settings
 from watercooler.store import Store
 from watercooler.text import printable
+from watercooler.timebox import stamp
 
 UNKNOWN = "unknown"
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +94,16 @@ def record_history(store: Store, seen: History, now: datetime) -> None:
     read) with it; a person forgotten since is left out."""
     if not seen.days:
         return
-    when = _stamp(now)
+    when = stamp(now)
     span = (seen.first.isoformat(), seen.last.isoformat())
     days = [(d.day.isoformat(), d.outcome, when, _json(d.evidence)) for d in seen.days.values()]
     socials = [
-        (s.subject, _stamp(s.start), s.summary, s.status, when, s.day.isoformat(),
+        (s.subject, stamp(s.start), s.summary, s.status, when, s.day.isoformat(),
          _json(s.evidence))
         for s in seen.socials
     ]  # fmt: skip
     people = [
-        (c.subject, c.address, c.name, c.day.isoformat(), _stamp(c.start), c.size, c.kind)
+        (c.subject, c.address, c.name, c.day.isoformat(), stamp(c.start), c.size, c.kind)
         for c in seen.contacts
     ]
     with store.transaction() as db:
@@ -156,7 +153,7 @@ def overlay(stored: History, fresh: History) -> History:
 
 def mark_unknown(store: Store, days: Iterable[date], now: datetime) -> None:
     """Days a read could not see (a calendar failed): ``unknown`` where nothing is recorded."""
-    seen = _stamp(now)
+    seen = stamp(now)
     with store.transaction() as db:
         db.executemany(
             "INSERT OR IGNORE INTO lunch_days (day, outcome, seen) VALUES (?, ?, ?)",
@@ -178,7 +175,7 @@ def history_start(
     today = local.date()
     earliest = today - timedelta(weeks=backfill_weeks)
     usual = today - timedelta(days=days_back)
-    midnight = _stamp(datetime.combine(today, time(0), zone))
+    midnight = stamp(datetime.combine(today, time(0), zone))
     row = store.db.execute(
         "SELECT (SELECT max(day) FROM lunch_days WHERE outcome != ?), "
         "(SELECT min(day) FROM lunch_days WHERE outcome = ? AND day >= ?), "
@@ -226,7 +223,7 @@ def read_history(store: Store, first: date, last: date) -> History:
 def forget_person(store: Store, addresses: Iterable[str], now: datetime) -> int:
     """Remove every contact with these addresses, and keep them out of what the calendar
     still holds from before ``now``; return how many contacts were removed."""
-    until = _stamp(now)
+    until = stamp(now)
     removed = 0
     with store.transaction() as db:
         for address in addresses:

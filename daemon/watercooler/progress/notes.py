@@ -15,12 +15,13 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from watercooler.errors import WatercoolerError
-from watercooler.private_files import write_private
+from watercooler.private_files import move_aside, write_private
 from watercooler.store import Store
+from watercooler.timebox import stamp
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,6 @@ class Dismissal:
     entry: str
     reason: str
     created: datetime
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def clean_text(text: str, what: str = "the note") -> str:
@@ -123,7 +120,7 @@ class Notes:
         with self.store.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO journal_notes (day, text, created, updated) VALUES (?, ?, ?, ?)",
-                (day.isoformat(), cleaned, _stamp(now), _stamp(now)),
+                (day.isoformat(), cleaned, stamp(now), stamp(now)),
             )
             note_id = int(cursor.lastrowid or 0)
             self._write(db)
@@ -136,7 +133,7 @@ class Notes:
         with self.store.transaction() as db:
             db.execute(
                 "UPDATE journal_notes SET text = ?, updated = ? WHERE id = ?",
-                (cleaned, _stamp(now), note_id),
+                (cleaned, stamp(now), note_id),
             )
             self._write(db)
         return self.note(note_id)
@@ -157,7 +154,7 @@ class Notes:
                 "INSERT INTO journal_dismissed (entry, reason, created) VALUES (?, ?, ?) "
                 "ON CONFLICT(entry) DO UPDATE SET reason = "
                 "CASE WHEN excluded.reason != '' THEN excluded.reason ELSE reason END",
-                (entry, cleaned, _stamp(now)),
+                (entry, cleaned, stamp(now)),
             )
             self._write(db)
         return self.dismissed()[entry]
@@ -203,7 +200,7 @@ class Notes:
                 return
             lacking = [record for record in kept.records if record not in held]
             if lacking and kept.moved_to is None:
-                moved = _move_aside(path, "older")
+                moved = move_aside(path, "older")
                 log.warning(
                     "%s: it held %d notes or dismissals the database does not; it was kept "
                     "as %s, and written anew from the database", path, len(lacking), moved.name,
@@ -293,7 +290,7 @@ def read_notes_file(path: Path) -> KeptFile:
             records.append(record)
     if not damaged:
         return KeptFile(records)
-    moved = _move_aside(path)
+    moved = move_aside(path)
     more = f" (and {len(damaged) - 1} more lines)" if len(damaged) > 1 else ""
     log.warning(
         "%s:%d: not a journal note or dismissal%s; the file was moved to %s, and its %d "
@@ -329,17 +326,3 @@ def _parsed_record(raw: bytes) -> dict[str, object] | None:
     except (KeyError, TypeError, ValueError):
         return None
     return record if ok else None
-
-
-def _move_aside(path: Path, why: str = "corrupt") -> Path:
-    """Move a file to ``<name>.<why>-<when it was last written>`` (a number is added when
-    that name is taken); return where it went."""
-    written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    base = f"{path.name}.{why}-{written:%Y%m%dT%H%M%SZ}"
-    target = path.with_name(base)
-    number = 1
-    while target.exists():
-        number += 1
-        target = path.with_name(f"{base}-{number}")
-    path.replace(target)
-    return target
