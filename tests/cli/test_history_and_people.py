@@ -134,6 +134,16 @@ every = "2w"
 """
 
 
+def recorded_contacts(tmp_path: Path, run_cli: RunCli, now: str) -> Path:
+    """The contact calendar with Bob and Eve to keep in touch with, recorded at ``now``."""
+    ics = tmp_path / "work.ics"
+    ics.write_text(contact_calendar(), encoding="utf-8")
+    config = write_config(tmp_path, [ics], PEOPLE)
+    done = run_cli("send-due", "--config", str(config), "--now", now)
+    assert done.returncode == 0, done.stderr
+    return config
+
+
 def people(run_cli: RunCli, config: Path, now: str) -> dict[str, dict[str, Any]]:
     done = run_cli("people", "--config", str(config), "--now", now, "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -143,11 +153,7 @@ def people(run_cli: RunCli, config: Path, now: str) -> dict[str, dict[str, Any]]
 def test_keep_in_touch_across_a_dst_change_counts_small_groups_only(
     tmp_path: Path, run_cli: RunCli
 ) -> None:
-    ics = tmp_path / "work.ics"
-    ics.write_text(contact_calendar(), encoding="utf-8")
-    config = write_config(tmp_path, [ics], PEOPLE)
-    assert run_cli("send-due", "--config", str(config), "--now",
-                   "2026-04-02T17:00:00+02:00").returncode == 0  # fmt: skip
+    config = recorded_contacts(tmp_path, run_cli, "2026-04-02T17:00:00+02:00")
     before = people(run_cli, config, "2026-04-03T11:59:00+02:00")
     # A week after Friday 12:00 CET is Friday 12:00 CEST: the wall clock, not 168 hours.
     assert before["Bob"]["last_contact"] == "2026-03-27T12:00:00+01:00"
@@ -172,11 +178,7 @@ def nudges(run_cli: RunCli, config: Path, now: str) -> list[dict[str, Any]]:
 def test_the_keep_in_touch_rule_fires_for_someone_overdue_with_a_free_gap(
     tmp_path: Path, run_cli: RunCli
 ) -> None:
-    ics = tmp_path / "work.ics"
-    ics.write_text(contact_calendar(), encoding="utf-8")
-    config = write_config(tmp_path, [ics], PEOPLE)
-    assert run_cli("send-due", "--config", str(config), "--now",
-                   "2026-04-02T17:00:00+02:00").returncode == 0  # fmt: skip
+    config = recorded_contacts(tmp_path, run_cli, "2026-04-02T17:00:00+02:00")
     monday_after = {n["title"]: n for n in nudges(run_cli, config, "2026-03-30T08:00:00+02:00")}
     assert "Time to see Bob" not in monday_after  # seen on Friday, due again on Friday
     assert "Time to see Eve" in monday_after
@@ -190,11 +192,8 @@ def test_the_keep_in_touch_rule_fires_for_someone_overdue_with_a_free_gap(
 def test_people_forget_removes_someone_and_a_new_read_does_not_bring_them_back(
     tmp_path: Path, run_cli: RunCli
 ) -> None:
-    ics = tmp_path / "work.ics"
-    ics.write_text(contact_calendar(), encoding="utf-8")
-    config = write_config(tmp_path, [ics], PEOPLE)
     now = "2026-03-31T17:00:00+02:00"
-    assert run_cli("send-due", "--config", str(config), "--now", now).returncode == 0
+    config = recorded_contacts(tmp_path, run_cli, now)
     assert people(run_cli, config, now)["Bob"]["meetings"] == 1
     forgot = run_cli("people", "forget", "bob", "--config", str(config), "--now", now)
     assert forgot.returncode == 0, forgot.stderr
