@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from watercooler.cli.options import add_format_option, add_now_option
+from watercooler.cli.options import add_format_option, add_now_option, whole_number
 from watercooler.cli.session import Session, parse_now
 from watercooler.errors import WatercoolerError
 
@@ -139,21 +139,11 @@ def _view_options(parser: argparse.ArgumentParser) -> None:
 def _weeks_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--weeks",
-        type=_week_count,
+        type=whole_number(1, MAX_WEEKS),
         default=DEFAULT_WEEKS,
         metavar="N",
         help=f"the last N weeks, this one included (default {DEFAULT_WEEKS})",
     )
-
-
-def _week_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MAX_WEEKS:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_WEEKS}")
-    return value
 
 
 def _note_id(text: str) -> int:

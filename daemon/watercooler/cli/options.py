@@ -9,6 +9,7 @@ more than argparse: building the parser must stay cheap (``watercooler --version
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 MAX_DAYS = 3660
@@ -116,12 +117,20 @@ def add_view_options(
     add_colour_option(parser)
 
 
-def day_count(text: str) -> int:
-    """An argparse type: a whole number of days, 0 to ``MAX_DAYS``."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DAYS}")
-    return value
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+day_count = whole_number(0, MAX_DAYS)
+"""An argparse type: a whole number of days, 0 to ``MAX_DAYS``."""

@@ -11,7 +11,12 @@ import argparse
 from pathlib import Path
 
 from watercooler.cli.check import use_colour
-from watercooler.cli.options import add_colour_option, add_format_option, add_now_option
+from watercooler.cli.options import (
+    add_colour_option,
+    add_format_option,
+    add_now_option,
+    whole_number,
+)
 from watercooler.cli.session import Session, parse_now
 from watercooler.errors import WatercoolerError
 
@@ -32,7 +37,7 @@ def register(
         "socials by status, people met, each goal and the runs of weeks with every goal "
         "met, and a heatmap of days. HTML is one self-contained file.",
     )
-    report.add_argument("--weeks", type=_weeks, default=12, metavar="N",
+    report.add_argument("--weeks", type=whole_number(1, 104), default=12, metavar="N",
                         help="how many weeks to show (default 12; up to 104)")  # fmt: skip
     report.add_argument("--format", choices=REPORT_FORMATS, default="text")
     report.add_argument("--output", type=Path, metavar="FILE",
@@ -64,16 +69,6 @@ def register(
     add_now_option(forget, what="the moment to act at")
     forget.set_defaults(handler=run_forget)
     people.set_defaults(handler=run_people)
-
-
-def _weeks(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 104:
-        raise argparse.ArgumentTypeError("must be between 1 and 104")
-    return value
 
 
 def run_report(args: argparse.Namespace, session: Session) -> int:
