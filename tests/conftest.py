@@ -35,6 +35,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=weight)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_watercooler_variables() -> Iterator[None]:
+    """Module- and session-scoped fixtures run before ``clean_environment``: they must not
+    see ``WATERCOOLER_*`` either (``.ci/run`` sets ``WATERCOOLER_CORPUS`` for the corpus
+    tests, which read it at import, and the product rejects it as an unknown setting)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("WATERCOOLER_") or name == "CREDENTIALS_DIRECTORY":
+                patch.delenv(name)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's config, state or WATERCOOLER_* variables."""
