@@ -18,7 +18,7 @@ from watercooler.calendar.records import Occurrence, Window, in_window
 from watercooler.calendar.timeline import ParsedMemo, Progress, read_timeline
 from watercooler.classify.classifier import Classification, classify
 from watercooler.errors import ConfigError, SourceError, validation_message
-from watercooler.progress.history import overlay, snapshot
+from watercooler.progress.history import overlay, snapshot, without_forgotten
 from watercooler.progress.report import dismissed_entries, stored_history
 from watercooler.rulebook.evaluate import Assessment, assess
 from watercooler.rulebook.format import LunchTrigger, PeopleTrigger, Rule, WeeklyTrigger
@@ -182,7 +182,7 @@ def _facts(
     history with the snapshot laid over it, and the journal's dismissals."""
     if store is None or not rules:
         return Facts(classification, tuple(occurrences), seen, settings, days)
-    fresh = snapshot(classification, occurrences, settings)
+    fresh = without_forgotten(snapshot(classification, occurrences, settings), store)
     history, dismissed = None, frozenset[str]()
     if any(isinstance(rule.trigger, WeeklyTrigger | PeopleTrigger) for rule in rules):
         history = overlay(stored_history(store, settings, now), fresh)

@@ -168,9 +168,9 @@ def test_keep_in_touch_across_a_dst_change_counts_small_groups_only(
     assert "no contact recorded" in listing.stdout
 
 
-def nudges(run_cli: RunCli, config: Path, now: str) -> list[dict[str, Any]]:
+def nudges(run_cli: RunCli, config: Path, now: str, days_back: int = 0) -> list[dict[str, Any]]:
     done = run_cli("check", "--config", str(config), "--now", now, "--format", "json",
-                   "--days-back", "0", "--days-ahead", "0")  # fmt: skip
+                   "--days-back", str(days_back), "--days-ahead", "0")  # fmt: skip
     assert done.returncode == 0, done.stderr
     return [n for n in json.loads(done.stdout)["nudges"] if n["rule"] == "keep-in-touch"]
 
@@ -197,9 +197,13 @@ def test_people_forget_removes_someone_and_a_new_read_does_not_bring_them_back(
     assert people(run_cli, config, now)["Bob"]["meetings"] == 1
     forgot = run_cli("people", "forget", "bob", "--config", str(config), "--now", now)
     assert forgot.returncode == 0, forgot.stderr
-    assert "1 recorded contacts removed" in forgot.stdout
+    assert "1 recorded contact removed" in forgot.stdout
     assert run_cli("send-due", "--config", str(config), "--now", now).returncode == 0
     assert people(run_cli, config, now)["Bob"]["last_contact"] is None
+    # Nor do the rules see him in the days they judge, though the calendar still has the lunch.
+    monday = [n["title"] for n in nudges(run_cli, config, "2026-03-30T08:00:00+02:00", 7)
+              if n["due"].startswith("2026-03-30")]  # fmt: skip
+    assert "Time to see Bob" in monday
     unknown = run_cli("people", "forget", "nobody", "--config", str(config), "--now", now)
     assert unknown.returncode == 2
     assert "nobody called 'nobody'" in unknown.stderr

@@ -214,6 +214,16 @@ def test_export_writes_markdown_with_every_week_and_the_notes_under_their_day(
     assert history.run("journal", "export", "--weeks", "12").stdout == markdown
 
 
+def test_export_keeps_dismissed_entries_and_their_reasons_only_with_all(history: History) -> None:
+    history.run("journal", "dismiss", "2026-03-03", "--reason", "ate with Bo, not booked")
+    plain = history.run("journal", "export", "--weeks", "12").stdout
+    everything = history.run("journal", "export", "--weeks", "12", "--all").stdout
+    assert "ate with Bo" not in plain
+    day = everything.index("### Tue 3 Mar\n")
+    assert everything.index("dismissed: ate with Bo, not booked", day) > day
+    assert everything.count("\n- ") == plain.count("\n- ") + 1
+
+
 def test_notes_and_dismissals_survive_a_full_resync(history: History) -> None:
     history.run("journal", "add", "was ill", "--date", "2026-03-03")
     history.run("journal", "dismiss", "2026-03-05", "--reason", "a good lunch meeting")

@@ -61,6 +61,9 @@ def register(
     _weeks_option(export)
     _given_only(export, "weeks")
     export.add_argument("--output", type=Path, metavar="FILE", help="write to FILE (atomically)")
+    export.add_argument(
+        "--all", action="store_true", help="keep dismissed entries too, with their reasons"
+    )
 
 
 def _register_notes(actions: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -193,7 +196,7 @@ def run_export(args: argparse.Namespace, session: Session) -> int:
 
     settings, now = _setup(args, session)
     with session.store(settings) as store:
-        text = journal_markdown(_journal(store, Notes(store), settings, now, args.weeks, False))
+        text = journal_markdown(_journal(store, Notes(store), settings, now, args.weeks, args.all))
     if args.output is None:
         session.write(text)
         return EXIT_OK

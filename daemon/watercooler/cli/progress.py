@@ -131,5 +131,8 @@ def run_forget(args: argparse.Namespace, session: Session) -> int:
                 "(give a name or an address; 'watercooler people' lists them)"
             ) from None
         removed = forget_person(store, addresses, now)
-    session.write(f"forgot {name} ({', '.join(addresses)}): {removed} recorded contacts removed\n")
+    contacts = "contact" if removed == 1 else "contacts"
+    session.write(
+        f"forgot {name} ({', '.join(addresses)}): {removed} recorded {contacts} removed\n"
+    )
     return EXIT_OK

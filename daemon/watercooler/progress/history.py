@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from watercooler.calendar.records import Occurrence
@@ -234,6 +234,19 @@ def forget_person(store: Store, addresses: Iterable[str], now: datetime) -> int:
                 (address, until),
             )
     return removed
+
+
+def without_forgotten(seen: History, store: Store) -> History:
+    """``seen`` without the contacts of people forgotten since (``people forget``): what the
+    calendar still holds from before then is theirs no more, for the rules as for the record."""
+    forgotten = dict(store.db.execute("SELECT address, until FROM forgotten_people"))
+    if not forgotten or not seen.contacts:
+        return seen
+    kept = tuple(
+        c for c in seen.contacts
+        if c.address not in forgotten or stamp(c.start) > forgotten[c.address]
+    )  # fmt: skip
+    return replace(seen, contacts=kept)
 
 
 def _kept(items: tuple[str, ...], keep_titles: bool) -> tuple[str, ...]:
