@@ -477,7 +477,7 @@ def test_weekly_reflection_fires_on_friday_afternoon_with_the_week_in_numbers(
             "due": "2026-03-13T15:00:00+01:00",
             "title": "Your week: 1 of 2 social lunches",
             "body": "This week: 1/2 social lunches, 1/3 people met, 1/1 socials attended ✓. "
-            "Meet every goal in a week to start a run. From the journal: Tue desk lunch, Wed "
+            "This week can start a new streak. From the journal: Tue desk lunch, Wed "
             "lunch lost to meetings, Thu declined Drinks. Pick one small change for next week.",
             "key": "weekly-reflection/2026-W11",
         }

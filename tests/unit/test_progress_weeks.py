@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from helpers import settings
 from watercooler.progress.encounters import Contact
 from watercooler.progress.history import DayRecord, History, SocialRecord
-from watercooler.progress.report import build_report, run_words
+from watercooler.progress.render_words import run_sentence, streak_sentence
+from watercooler.progress.report import build_report
 from watercooler.progress.weeks import summarize_weeks
 from watercooler.settings import Settings
 
@@ -76,8 +77,10 @@ def test_a_holiday_week_between_met_weeks_never_breaks_the_run() -> None:
     assert [w.streak for w in weeks[:5]] == [1, 2, 2, 3, 4]
     report = build_report(history, config, now, weeks=6)
     assert (report.streak, report.best_streak) == (4, 4)
-    words = run_words(report.streak, report.best_streak)
-    assert words == "4 weeks in a row with every goal met: your best run."
+    words = streak_sentence(report)
+    assert words == (
+        "Streak: 4 weeks in a row with every goal met; this week can make it 5. Best run: 4 weeks."
+    )
 
 
 def test_a_missed_week_ends_the_run_and_the_words_speak_of_the_best_run() -> None:
@@ -90,8 +93,12 @@ def test_a_missed_week_ends_the_run_and_the_words_speak_of_the_best_run() -> Non
     report = build_report(history, config, now, weeks=3)
     assert len(report.weeks) == 3
     assert (report.streak, report.best_streak) == (1, 3)
-    assert run_words(report.streak, report.best_streak) == "1 week in a row; your best run is 3."
-    assert run_words(0, 3) == "Your best run is 3 weeks; this week can start the next one."
+    assert streak_sentence(report) == (
+        "Streak: 1 week in a row with every goal met; this week can make it 2. Best run: 3 weeks."
+    )
+    assert (
+        run_sentence(report.weeks, 0, 3) == "This week can start a new streak. Best run: 3 weeks."
+    )
 
 
 def test_the_week_under_way_breaks_nothing_until_it_ends() -> None:

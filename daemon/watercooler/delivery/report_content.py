@@ -12,7 +12,8 @@ from datetime import datetime
 from watercooler.delivery.friday import WeeklyReportContent, WeeklyReportMaker
 from watercooler.progress.model import ProgressReport
 from watercooler.progress.render_html import render_html
-from watercooler.progress.report import build_report, dismissed_entries, run_words, stored_history
+from watercooler.progress.render_words import streak_sentence
+from watercooler.progress.report import build_report, dismissed_entries, stored_history
 from watercooler.settings import Settings
 from watercooler.store import Store
 
@@ -46,7 +47,7 @@ def _title(report: ProgressReport) -> str:
 def _body(report: ProgressReport) -> str:
     """The summary, and whom you met (only when not redacted)."""
     week = report.weeks[-1] if report.weeks else None
-    text = f"{report.summary} {run_words(report.streak, report.best_streak)}"
+    text = f"{report.summary} {streak_sentence(report)}"
     if week is None or not week.people or report.redacted:
         return text
     return f"{text}\nMet: {', '.join(week.people[:8])}."

@@ -8,7 +8,7 @@ report's plain data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from watercooler.progress.model import LUNCH_OUTCOMES, NO_RECORD, ProgressReport, WeekSummary
 from watercooler.text import one_line, printable
@@ -98,23 +98,29 @@ def goal_details(week: WeekSummary) -> str:
 
 
 def streak_sentence(report: ProgressReport) -> str:
+    """The report's run sentence (see :func:`run_sentence`)."""
+    return run_sentence(report.weeks, report.streak, report.best_streak)
+
+
+def run_sentence(weeks: Sequence[WeekSummary], streak: int, best_streak: int) -> str:
     """The current run and the best one, in words that look forward: a week without its
-    goals is where a new run can start, never a loss."""
-    if not report.weeks or not any(week.goals for week in report.weeks):
+    goals is where a new run can start, never a loss. One sentence for every place that
+    speaks of the run (the report's formats, the Friday report, the weekly reflection)."""
+    if not weeks or not any(week.goals for week in weeks):
         return "No weekly goals are set, so there is no streak to keep yet."
-    latest = report.weeks[-1]
-    best = f"Best run: {plural(report.best_streak, 'week')}." if report.best_streak else ""
-    if report.streak == 0:
+    latest = weeks[-1]
+    best = f"Best run: {plural(best_streak, 'week')}." if best_streak else ""
+    if streak == 0:
         start = "Next week" if latest.complete else "This week"
         return " ".join(filter(None, [f"{start} can start a new streak.", best]))
-    run = f"Streak: {plural(report.streak, 'week')} in a row with every goal met"
+    run = f"Streak: {plural(streak, 'week')} in a row with every goal met"
     if latest.met:
         run += ", this week included."
     elif latest.rest:
         run += "; this rest week keeps it."
     else:
         upcoming = "next week" if latest.complete else "this week"
-        run += f"; {upcoming} can make it {report.streak + 1}."
+        run += f"; {upcoming} can make it {streak + 1}."
     return " ".join(filter(None, [run, best]))
 
 

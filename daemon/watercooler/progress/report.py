@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from watercooler.progress.history import History, read_history
 from watercooler.progress.model import ProgressReport, WeekSummary
 from watercooler.progress.notes import Notes
+from watercooler.progress.render_words import plural
 from watercooler.progress.weeks import best_runs, monday_of, summarize_weeks
 from watercooler.settings import Settings
 from watercooler.store import Store
@@ -77,12 +78,12 @@ def current_run(weeks: list[WeekSummary]) -> int:
 
 def summary_sentence(week: WeekSummary | None, current: int, best: int) -> str:
     """Sentences about a week, as the report's head says them: the goals, then the
-    journal's missed chances (the runs have their own line, :func:`run_words`)."""
+    journal's missed chances (the runs have their own line, :func:`render_words.run_sentence`)."""
     if week is None:
         return "No history yet: it starts with the next poll of your calendar."
     head = goal_words(week)
     if week.missed:
-        head += f" {week.missed} missed {_plural(week.missed, 'chance')} in the journal."
+        head += f" {plural(week.missed, 'missed chance')} in the journal."
     return head
 
 
@@ -94,21 +95,6 @@ def goal_words(week: WeekSummary) -> str:
         return f"This week: {week.lunches['social']} social lunches, {len(week.people)} people met."
     parts = [f"{g.actual}/{g.target} {g.label}" + (" ✓" if g.met else "") for g in week.goals]
     return "This week: " + ", ".join(parts) + "."
-
-
-def run_words(current: int, best: int) -> str:
-    """The runs said kindly: never "back to zero"."""
-    if best == 0:
-        return "Meet every goal in a week to start a run."
-    if current == best:
-        return f"{current} {_plural(current, 'week')} in a row with every goal met: your best run."
-    if current == 0:
-        return f"Your best run is {best} {_plural(best, 'week')}; this week can start the next one."
-    return f"{current} {_plural(current, 'week')} in a row; your best run is {best}."
-
-
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"
 
 
 def _date(text: object) -> date | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from watercooler.progress.missed import MissedChance, missed_chances
-from watercooler.progress.report import current_run, goal_words, run_words
+from watercooler.progress.render_words import run_sentence
+from watercooler.progress.report import current_run, goal_words
 from watercooler.progress.weeks import best_runs, monday_of, summarize_weeks
 from watercooler.rulebook.values import Facts, clean, fresh_history
 from watercooler.timebox import at_local_time
@@ -47,7 +48,7 @@ def _compute(day: date, facts: Facts) -> dict[str, str]:
         "summary": goal_words(week) if week else "No history yet.",
         "streak": str(current),
         "best_streak": str(best),
-        "run": run_words(current, best),
+        "run": run_sentence(weeks, current, best),
         "journal": _journal_words(entries),
         "journal_count": str(len(entries)),
         "socials_attended": str(attended.actual if attended else 0),
