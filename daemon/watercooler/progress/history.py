@@ -102,11 +102,11 @@ def record_history(store: Store, seen: History, now: datetime) -> None:
          _json(s.evidence))
         for s in seen.socials
     ]  # fmt: skip
-    people = [
-        (c.subject, c.address, c.name, c.day.isoformat(), stamp(c.start), c.size, c.kind)
-        for c in seen.contacts
-    ]
     with store.transaction() as db:
+        people = [
+            (c.subject, c.address, c.name, c.day.isoformat(), stamp(c.start), c.size, c.kind)
+            for c in without_forgotten(seen, store).contacts
+        ]
         db.executemany(
             "INSERT INTO lunch_days (day, outcome, seen, evidence) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(day) DO UPDATE SET outcome = excluded.outcome, seen = excluded.seen, "
@@ -122,8 +122,7 @@ def record_history(store: Store, seen: History, now: datetime) -> None:
         db.execute("DELETE FROM contacts WHERE day BETWEEN ? AND ?", span)
         db.executemany(
             "INSERT OR REPLACE INTO contacts (subject, address, name, day, start, size, kind) "
-            "SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM forgotten_people f "
-            "WHERE f.address = ?2 AND f.until >= ?5)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             people,
         )
 
