@@ -5,11 +5,15 @@ to each wake-up, so every cycle is a poll of real Radicale (a few dozen events, 
 REPORT each time) and a status record written to a real store; every hundred cycles an
 event changes, so the calendar is fetched, parsed and evaluated and a nudge delivered to
 a real receiver too. After a warm-up of a hundred cycles the process's open files,
-threads and resident memory must stay where they were (within 10 %) until the end.
+threads and resident memory must not grow by more than 10 % until the end. Each sample
+is taken after a full garbage collection: an unreachable cycle still holding a socket
+(left by this test or by one that ran before it in the same worker) is not a leak, and
+its collection mid-soak once made the count fall by a third and the test fail.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -47,8 +51,10 @@ class Sample:
 
     @classmethod
     def now(cls, cycle: int) -> Sample:
-        """The least of five readings 50 ms apart: a leak stays, while a send's thread
-        (and its socket) may still be ending just after the send returned."""
+        """The least of five readings 50 ms apart after a full collection: a leak stays,
+        while a send's thread (and its socket) may still be ending just after the send
+        returned, and garbage waiting for the collector is not held."""
+        gc.collect()
         readings = []
         for _ in range(5):
             resident = int(Path("/proc/self/statm").read_text(encoding="ascii").split()[1])
@@ -136,4 +142,5 @@ def test_a_thousand_cycles_keep_files_threads_and_memory_flat(
     assert (first.cycle, last.cycle) == (WARM_UP, CYCLES)
     for name in ("files", "threads", "rss"):
         before, after = getattr(first, name), getattr(last, name)
-        assert abs(after - before) <= TOLERANCE * before, f"{name} grew:\n{table}"
+        # Only growth is a leak: a count that falls (a pool closing) is not.
+        assert after - before <= TOLERANCE * before, f"{name} grew:\n{table}"

@@ -46,7 +46,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mount_point
     finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+        # Checked and retried, lazy only as the last resort: one full run left this
+        # tmpfs mounted under pytest's folders, which then could not be removed.
+        for attempt in (["umount"], ["umount"], ["umount", "-l"]):
+            if not os.path.ismount(mount_point):
+                break
+            subprocess.run([*attempt, str(mount_point)], capture_output=True, check=False)
+            time.sleep(0.1)
 
 
 def fill(folder: Path) -> Path:
